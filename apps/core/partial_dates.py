@@ -1,0 +1,131 @@
+"""Dates as precise as the source, no more.
+
+A partial date is stored as two fields: ``<name>`` (a DateField holding the first day of the period) and
+``<name>_precision`` (day, month or year). "In January 2021" is ``2021-01-01`` with month precision; "signed in
+1992" is ``1992-01-01`` with year precision. A date the sources do not give is NULL with an empty precision.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.lookups import Exact
+
+from .constraints import FieldCheckConstraint
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+def precision_field(date_field: str, *, required: bool = False) -> models.CharField:
+    """The companion ``<name>_precision`` field of a partial date."""
+    return models.CharField(
+        max_length=5,
+        choices=DatePrecision.choices,
+        blank=not required,
+        help_text=f"How precise {date_field} is: day, month or year"
+        + ("." if required else "; empty when the date is unknown."),
+    )
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to a day, a month or a year, with its period bounds and a human display form."""
+
+    start: datetime.date
+    precision: str
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day of the period the date stands for."""
+        if self.precision == DatePrecision.YEAR:
+            return datetime.date(self.start.year, 12, 31)
+        if self.precision == DatePrecision.MONTH:
+            last = calendar.monthrange(self.start.year, self.start.month)[1]
+            return datetime.date(self.start.year, self.start.month, last)
+        return self.start
+
+    def display(self) -> str:
+        if self.precision == DatePrecision.YEAR:
+            return f"{self.start.year}"
+        if self.precision == DatePrecision.MONTH:
+            return self.start.strftime("%B %Y")
+        return f"{self.start.day} {self.start.strftime('%B %Y')}"
+
+    def __str__(self) -> str:
+        return self.display()
+
+    @classmethod
+    def of(cls, instance, field: str) -> "PartialDate | None":
+        value = getattr(instance, field)
+        if value is None:
+            return None
+        return cls(value, getattr(instance, f"{field}_precision"))
+
+
+def is_period_start(value: datetime.date, precision: str) -> bool:
+    """Whether ``value`` is the first day of a period of the given precision."""
+    if precision == DatePrecision.YEAR:
+        return value.month == 1 and value.day == 1
+    if precision == DatePrecision.MONTH:
+        return value.day == 1
+    return True
+
+
+def partial_date_constraints(model: str, field: str, *, required: bool = False) -> list[FieldCheckConstraint]:
+    """Database constraints that keep a partial date consistent with its precision.
+
+    ``model`` prefixes the constraint names, which must be unique across the database.
+    """
+    precision = f"{field}_precision"
+    consistent = models.Q(**{f"{field}__isnull": False}) & models.Q(**{f"{precision}__in": DatePrecision.values})
+    if not required:
+        consistent |= models.Q(**{f"{field}__isnull": True}) & models.Q(**{precision: ""})
+    return [
+        FieldCheckConstraint(
+            field=field,
+            condition=consistent,
+            name=f"{model}_{field}_has_precision",
+            violation_error_message=(
+                f"{field} and {precision} go together: give a date with a precision of day, month or year"
+                + (", or leave both empty when the date is unknown." if not required else ".")
+            ),
+        ),
+        FieldCheckConstraint(
+            field=field,
+            condition=~models.Q(**{precision: DatePrecision.MONTH}) | models.Q(**{f"{field}__day": 1}),
+            name=f"{model}_{field}_month_is_first_day",
+            violation_error_message=f"A month-precision {field} must be the 1st of its month.",
+        ),
+        FieldCheckConstraint(
+            field=field,
+            condition=~models.Q(**{precision: DatePrecision.YEAR})
+            | models.Q(**{f"{field}__month": 1, f"{field}__day": 1}),
+            name=f"{model}_{field}_year_is_first_day",
+            violation_error_message=f"A year-precision {field} must be the 1st of January of its year.",
+        ),
+    ]
+
+
+def not_before_q(earlier: str, later: str) -> models.Q:
+    """True where partial date ``later`` does not fall before partial date ``earlier``, or either is unknown.
+
+    Two partial dates are in order when the earlier one's period starts no later than the later one's period ends.
+    Both are stored as period starts, so either ``earlier <= later``, or ``earlier`` starts inside the period of a
+    coarser ``later`` (the same month, or the same year).
+    """
+    later_precision = f"{later}_precision"
+    same_year = Exact(ExtractYear(earlier), ExtractYear(later))
+    same_month = Exact(ExtractMonth(earlier), ExtractMonth(later))
+    return (
+        models.Q(**{f"{earlier}__isnull": True})
+        | models.Q(**{f"{later}__isnull": True})
+        | models.Q(**{f"{earlier}__lte": models.F(later)})
+        | (models.Q(**{later_precision: DatePrecision.YEAR}) & models.Q(same_year))
+        | (models.Q(**{later_precision: DatePrecision.MONTH}) & models.Q(same_year) & models.Q(same_month))
+    )

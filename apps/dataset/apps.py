@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DatasetConfig(AppConfig):
+    """The curated dataset as a whole: loading, validating and exporting the fixtures. Depends on every other app."""
+
+    name = "apps.dataset"
+    label = "dataset"

@@ -1,0 +1,13 @@
+from django.db import models
+
+
+class SourceKind(models.TextChoices):
+    NEWS_REPORT = "news_report", "News report"
+    OFFICIAL_STATEMENT = "official_statement", "Official statement"
+    TREATY_TEXT = "treaty_text", "Treaty text"
+    REFERENCE_WORK = "reference_work", "Reference work"
+
+
+class CitationStance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"

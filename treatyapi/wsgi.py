@@ -1,0 +1,9 @@
+"""WSGI entry point, used by gunicorn in production: ``gunicorn treatyapi.wsgi``."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "treatyapi.settings")
+
+application = get_wsgi_application()
