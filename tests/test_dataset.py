@@ -7,6 +7,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path
 from apps.dataset.validation import validate
@@ -28,6 +29,13 @@ def test_fixtures_load_into_an_empty_database(db):
     call_command("load_dataset", verbosity=0)
     for label in DATASET_MODELS:
         assert apps.get_model(label).objects.exists(), label
+
+
+def test_load_dataset_names_missing_fixture_files(db, tmp_path):
+    with pytest.raises(
+        CommandError, match=r"Missing fixture files \(run export_dataset to write them\): .*sources\.source\.json"
+    ):
+        call_command("load_dataset", fixtures=tmp_path, no_migrate=True)
 
 
 def test_loading_twice_updates_in_place(dataset):
