@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from apps.core.api.views import OfflineRedocView
 from apps.events.api import urls as events_api
 from apps.sources.api import urls as sources_api
 from apps.treaties.api import urls as treaties_api
@@ -16,7 +17,7 @@ for prefix, viewset, basename in [*treaties_api.routes, *events_api.routes, *sou
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     *events_api.urlpatterns,
     *router.urls,
 ]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, viewsets
+from rest_framework import generics, renderers, viewsets
 from rest_framework.response import Response
 
 from apps.events.filtersets import EventFilterSet, StatementFilterSet
@@ -73,7 +73,7 @@ class TimelineEntry:
         return (self.date is None, self.date or "", self.kind, self.record.slug)
 
 
-class TreatyTimelineView(generics.RetrieveAPIView):
+class TreatyTimelineView(generics.ListAPIView):
     """A treaty's events and statements in one chronological list.
 
     Entries are in date order (a date known to the month or year sorts at its period's first day), events before
@@ -83,9 +83,11 @@ class TreatyTimelineView(generics.RetrieveAPIView):
     queryset = Treaty.objects.all()
     serializer_class = TimelineEntrySerializer
     lookup_field = "slug"
+    # One treaty's record is bounded; it comes whole, as JSON only (CSV cannot flatten two kinds of rows).
     pagination_class = None
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
 
-    @extend_schema(operation_id="treaties_timeline", responses=TimelineEntrySerializer(many=True))
+    @extend_schema(operation_id="treaties_timeline")
     def get(self, request, *args, **kwargs):
         treaty = self.get_object()
         entries = [TimelineEntry("event", event) for event in EventViewSet.queryset.filter(treaty=treaty)]
