@@ -15,6 +15,14 @@ CSV_MEDIA_TYPE = "text/csv"
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        # Anonymous reads: an empty requirement list says "no authentication" explicitly, where spectacular's
+        # [{}] ("authentication optional") makes client generators demand a token-carrying client.
+        if operation is not None and operation.get("security") == [{}]:
+            operation["security"] = []
+        return operation
+
     def _model_names(self) -> tuple[str, str] | None:
         queryset = getattr(self.view, "queryset", None)
         if queryset is None:
