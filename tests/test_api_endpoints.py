@@ -290,3 +290,11 @@ def test_unknown_format_is_400_naming_the_formats(api, open_skies):
             "code": "invalid",
         }
     ]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_browsable_api_renders_lists_with_filter_forms(client, open_skies, endpoint):
+    """The HTML view for developers renders, filter form included."""
+    response = client.get(f"/api/{endpoint}/", {"format": "api"})
+    assert response.status_code == 200
+    assert b"Filters" in response.content

@@ -245,6 +245,20 @@ def test_malformed_and_unknown_values_are_400_naming_the_parameter(api, open_ski
         assert body["errors"][0]["message"] == message
 
 
+@pytest.mark.parametrize("path", ["/api/events/", "/api/statements/", "/api/sources/"])
+def test_inverted_date_range_is_400(api, open_skies, path):
+    """A range whose start is after its end would silently match nothing."""
+    body = api(path, expect=400, date_after="2021-01-01", date_before="2020-01-01")
+    assert body["errors"] == [
+        {
+            "parameter": "date_after",
+            "message": "date_after (2021-01-01) is later than date_before (2020-01-01); "
+            "give date_after <= date_before.",
+            "code": "invalid_range",
+        }
+    ]
+
+
 def test_invalid_choice_lists_what_is_accepted(api, open_skies):
     body = api("/api/events/", expect=400, type="banana")
     assert body["errors"][0]["message"].startswith("'banana' is not accepted for type; give one of: signature, ")

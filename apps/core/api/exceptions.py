@@ -41,11 +41,11 @@ def _parameter_errors(detail) -> list[dict]:
     """Flatten DRF's ``{parameter: [message, ...]}`` into one entry per message."""
     if not isinstance(detail, dict):
         return [
-            {"parameter": "", "message": str(message), "code": getattr(message, "code", "invalid")}
+            {"parameter": "", "message": str(message), "code": getattr(message, "code", None) or "invalid"}
             for message in (detail if isinstance(detail, list) else [detail])
         ]
     return [
-        {"parameter": parameter, "message": str(message), "code": getattr(message, "code", "invalid")}
+        {"parameter": parameter, "message": str(message), "code": getattr(message, "code", None) or "invalid"}
         for parameter, messages in detail.items()
         for message in (messages if isinstance(messages, list) else [messages])
     ]

@@ -5,6 +5,7 @@ answering the unfiltered list would be a wrong answer that looks right.
 """
 
 import django_filters
+from django import forms
 from django.db.models import F
 from django.forms import ModelChoiceField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -30,6 +31,17 @@ class FilterSet(django_filters.FilterSet):
                 messages.setdefault("invalid", "Give a date and time in ISO 8601, e.g. 2024-05-01T00:00:00Z.")
             elif isinstance(filter_, django_filters.DateFilter):
                 messages.setdefault("invalid", "Give a date as YYYY-MM-DD, e.g. 2020-11-22.")
+
+    def is_valid(self) -> bool:
+        """Valid values, and a date range that is not inverted (which would silently match nothing)."""
+        if not super().is_valid():
+            return False
+        after, before = self.form.cleaned_data.get("date_after"), self.form.cleaned_data.get("date_before")
+        if after and before and after > before:
+            message = f"date_after ({after}) is later than date_before ({before}); give date_after <= date_before."
+            self.form.add_error("date_after", forms.ValidationError(message, code="invalid_range"))
+            return False
+        return True
 
     @classmethod
     def accepts_many(cls, name: str) -> bool:
