@@ -241,6 +241,9 @@ def test_csv_export_is_flat_with_stable_columns(client, open_skies):
     ]
     assert len(rows) == 4
     notice = dict(zip(rows[0], rows[2], strict=True))
+    # Links point at the records themselves, not at a CSV of them.
+    assert notice["url"] == "http://testserver/api/events/us-withdrawal-notice/"
+    assert notice["treaty.url"] == "http://testserver/api/treaties/open-skies/"
     assert notice["date.display"] == "22 May 2020"
     assert notice["participants"] == "USA (actor); RUS (target)"
     assert notice["citations"] == "reuters-2020-us-notice"
@@ -267,6 +270,12 @@ def test_every_list_endpoint_exports_csv(client, open_skies, endpoint):
     rows = _csv(client.get(f"/api/{endpoint}/", {"format": "csv"}))
     assert rows[0][:2] == [ENDPOINTS[endpoint][1], "url"]
     assert len(rows) > 1
+
+
+def test_json_links_carry_no_format_parameter(api, open_skies):
+    event = api("/api/events/us-withdrawal-notice/", format="json")
+    assert event["url"] == "http://testserver/api/events/us-withdrawal-notice/"
+    assert event["participants"][0]["url"] == "http://testserver/api/states/USA/"
 
 
 def test_csv_with_page_size_is_paginated(client, open_skies):

@@ -1,6 +1,8 @@
 """Serializer building blocks shared by every app."""
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param
 
 from apps.core.partial_dates import DatePrecision, PartialDate
 
@@ -39,7 +41,22 @@ def help_text(model, field: str) -> str:
     return model._meta.get_field(field).help_text
 
 
-class SelfLinkField(serializers.HyperlinkedIdentityField):
+class WithoutFormatMixin:
+    """A link to a record's resource itself: DRF would carry the request's ``?format=csv`` into every link."""
+
+    def get_url(self, obj, view_name, request, format):
+        url = super().get_url(obj, view_name, request, format)
+        return url and remove_query_param(url, api_settings.URL_FORMAT_OVERRIDE)
+
+
+class KeyLinkField(WithoutFormatMixin, serializers.HyperlinkedRelatedField):
+    """The API URL of a related record, looked up by its natural key."""
+
+    def __init__(self, view_name: str, lookup_field: str, **kwargs):
+        super().__init__(view_name=view_name, lookup_field=lookup_field, read_only=True, **kwargs)
+
+
+class SelfLinkField(WithoutFormatMixin, serializers.HyperlinkedIdentityField):
     """The record's own API URL, looked up by its natural key."""
 
     def __init__(self, view_name: str, lookup_field: str, **kwargs):

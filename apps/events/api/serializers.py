@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.serializers import KeyLinkField, PartialDateSerializer, SelfLinkField, help_text
 from apps.events.models import Event, EventParticipant, Statement
 from apps.sources.api.serializers import CitationSerializer
 from apps.treaties.api.serializers import StateBriefSerializer, TreatyBriefSerializer
@@ -23,13 +23,7 @@ class EventParticipantSerializer(serializers.ModelSerializer):
     """A state taking part in an event, with its role."""
 
     code = serializers.CharField(source="state.code", help_text=help_text(State, "code"))
-    url = serializers.HyperlinkedRelatedField(
-        source="state",
-        view_name="state-detail",
-        lookup_field="code",
-        read_only=True,
-        help_text="The state's URL in the API.",
-    )
+    url = KeyLinkField("state-detail", "code", source="state", help_text="The state's URL in the API.")
     name = serializers.CharField(source="state.name", help_text=help_text(State, "name"))
 
     class Meta:
