@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -58,6 +59,20 @@ def test_unrouted_api_path_answers_json_404(client, db):
         "status": 404,
         "code": "not_found",
         "detail": "No endpoint at /api/no-such-thing/; the API root /api/ lists them.",
+        "errors": [],
+    }
+
+
+def test_server_error_under_api_answers_json(rf):
+    """A crash under /api/ answers in the error shape, with no detail leaked to the client."""
+    from apps.core.api.exceptions import server_error_view
+
+    response = server_error_view(rf.get("/api/events/"))
+    assert response.status_code == 500
+    assert json.loads(response.content) == {
+        "status": 500,
+        "code": "server_error",
+        "detail": "The server failed to answer; the error is logged.",
         "errors": [],
     }
 

@@ -36,6 +36,7 @@ ENUMS = {
     "ParticipantRole",
     "StatementKind",
     "StatementStance",
+    "TimelineEntryKind",
 }
 
 
@@ -87,7 +88,7 @@ def test_every_component_field_has_a_type_and_a_description(schema):
 def test_enums_have_stable_names(schema):
     components = schema["components"]["schemas"]
     assert ENUMS <= set(components)
-    assert not [name for name in components if re.search(r"[0-9a-f]{3}Enum$", name)]
+    assert not [name for name in components if name.endswith("Enum")]
     assert components["EventType"]["enum"][0] == "signature"
 
 

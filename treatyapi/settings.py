@@ -201,5 +201,6 @@ SPECTACULAR_SETTINGS = {
         "ParticipantRole": "apps.events.choices.ParticipantRole",
         "StatementKind": "apps.events.choices.StatementKind",
         "StatementStance": "apps.events.choices.StatementStance",
+        "TimelineEntryKind": "apps.events.api.serializers.TimelineEntryKind",
     },
 }

@@ -1,5 +1,6 @@
 """Events, statements and a treaty's timeline, with brief embedded references."""
 
+from django.db import models
 from rest_framework import serializers
 
 from apps.core.api.serializers import KeyLinkField, PartialDateSerializer, SelfLinkField, help_text
@@ -91,11 +92,16 @@ class StatementSerializer(serializers.ModelSerializer):
         ]
 
 
+class TimelineEntryKind(models.TextChoices):
+    EVENT = "event", "Event"
+    STATEMENT = "statement", "Statement"
+
+
 class TimelineEntrySerializer(serializers.Serializer):
     """One entry of a treaty's timeline: an event or a statement, the other left null."""
 
     kind = serializers.ChoiceField(
-        choices=[("event", "Event"), ("statement", "Statement")],
+        choices=TimelineEntryKind.choices,
         help_text="Whether the entry is an event or a statement.",
     )
     date = PartialDateSerializer("date", help_text="When it happened or was said; null when the sources don't say.")
