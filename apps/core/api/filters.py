@@ -18,9 +18,11 @@ from apps.core.partial_dates import overlaps_range_q
 class FilterSet(django_filters.FilterSet):
     """A FilterSet whose validation messages say what each parameter accepts."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, filter_ in self.filters.items():
+    @classmethod
+    def get_filters(cls):
+        # At class creation, before anything (the schema generator, a first request) builds and caches the form fields.
+        filters = super().get_filters()
+        for name, filter_ in filters.items():
             messages = filter_.extra.setdefault("error_messages", {})
             if isinstance(filter_, django_filters.MultipleChoiceFilter | django_filters.ChoiceFilter):
                 accepted = ", ".join(str(value) for value, _ in filter_.extra.get("choices", []))
@@ -31,6 +33,7 @@ class FilterSet(django_filters.FilterSet):
                 messages.setdefault("invalid", "Give a date and time in ISO 8601, e.g. 2024-05-01T00:00:00Z.")
             elif isinstance(filter_, django_filters.DateFilter):
                 messages.setdefault("invalid", "Give a date as YYYY-MM-DD, e.g. 2020-11-22.")
+        return filters
 
     def is_valid(self) -> bool:
         """Valid values, and a date range that is not inverted (which would silently match nothing)."""
