@@ -40,8 +40,11 @@ class StateViewSet(viewsets.ReadOnlyModelViewSet):
 class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
     """The periods in which states take part in treaties, each with its dates and sources."""
 
-    queryset = Membership.objects.select_related("treaty", "state").prefetch_related(
-        Prefetch("citations", MembershipCitation.objects.select_related("source"))
+    # The slug breaks ties: a state can have several memberships in one treaty, and pages must not shuffle.
+    queryset = (
+        Membership.objects.select_related("treaty", "state")
+        .prefetch_related(Prefetch("citations", MembershipCitation.objects.select_related("source")))
+        .order_by("treaty__slug", "state__code", "slug")
     )
     serializer_class = MembershipSerializer
     filterset_class = MembershipFilterSet
