@@ -5,7 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from apps.events.models import Event
+from apps.events.models import Event, Statement
+from apps.sources.models import Source
+from apps.treaties.models import Membership, State, Treaty
 
 
 def slugs(api, path, key="slug", **params) -> list[str]:
@@ -72,11 +74,23 @@ def test_event_date_range_overlaps_partial_dates(api, open_skies, params, expect
     assert slugs(api, "/api/events/", **params) == expected
 
 
-def test_event_updated_after(api, open_skies):
-    """updated_after gives what changed since a moment, for mirrors."""
+UPDATED = {
+    "events": (Event, "slug", "inf-termination"),
+    "statements": (Statement, "slug", "joint-statement"),
+    "memberships": (Membership, "slug", "inf-usa"),
+    "treaties": (Treaty, "slug", "inf"),
+    "states": (State, "code", "SUN"),
+    "sources": (Source, "slug", "tass-2021-russia-withdrawal"),
+}
+
+
+@pytest.mark.parametrize("endpoint", UPDATED)
+def test_updated_after_on_every_endpoint(api, open_skies, endpoint):
+    """updated_after gives what changed since a moment, for mirrors that sync incrementally."""
+    model, key, changed = UPDATED[endpoint]
     later = timezone.now() + datetime.timedelta(hours=1)
-    Event.objects.filter(slug="inf-termination").update(updated_at=later + datetime.timedelta(minutes=1))
-    assert slugs(api, "/api/events/", updated_after=later.isoformat()) == ["inf-termination"]
+    model.objects.filter(**{key: changed}).update(updated_at=later + datetime.timedelta(minutes=1))
+    assert slugs(api, f"/api/{endpoint}/", key=key, updated_after=later.isoformat()) == [changed]
 
 
 # --- statements -------------------------------------------------------------------------------------------------

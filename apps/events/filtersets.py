@@ -9,6 +9,7 @@ from apps.core.api.filters import (
     NullsLastOrderingFilter,
     partial_date_after,
     partial_date_before,
+    updated_after_filter,
 )
 from apps.events.choices import EventType, ParticipantRole, StatementKind, StatementStance
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -39,11 +40,7 @@ class EventFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="search", label="Text search (any case) in the slug, title, description and location."
     )
-    updated_after = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label="Only events changed at or after this moment (ISO 8601), for mirrors that sync incrementally.",
-    )
+    updated_after = updated_after_filter("events")
     ordering = NullsLastOrderingFilter(
         fields=["date", "updated_at", "slug"],
         label="Sort order: date, updated_at or slug, '-' first for descending; unknown dates sort last. "
@@ -91,6 +88,7 @@ class StatementFilterSet(FilterSet):
     date_after = partial_date_after("date", "statements")
     date_before = partial_date_before("date", "statements")
     source = source_filter("Only statements reported by this source (slug).")
+    updated_after = updated_after_filter("statements")
     q = django_filters.CharFilter(
         method="search", label="Text search (any case) in the slug, text, speaker and speaker's title."
     )

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from apps.core.api.filters import FilterSet, partial_date_after, partial_date_before
+from apps.core.api.filters import FilterSet, partial_date_after, partial_date_before, updated_after_filter
 from apps.sources.models import Source
 
 
@@ -16,6 +16,7 @@ class SourceFilterSet(FilterSet):
     )
     date_after = partial_date_after("published_on", "sources published")
     date_before = partial_date_before("published_on", "sources published")
+    updated_after = updated_after_filter("sources")
     q = django_filters.CharFilter(
         method="search", label="Text search (any case) in the slug, title, publisher, author and document name."
     )

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from apps.core.api.filters import FilterSet, KeyFilter, upper
+from apps.core.api.filters import FilterSet, KeyFilter, updated_after_filter, upper
 from apps.core.partial_dates import period_contains_q
 from apps.treaties.choices import MembershipRole, MembershipStatus, TreatyKind, TreatyStatus
 from apps.treaties.models import Membership, State, Treaty
@@ -26,6 +26,7 @@ class TreatyFilterSet(FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=TreatyStatus.choices, label="Only treaties with this status.")
     kind = django_filters.ChoiceFilter(choices=TreatyKind.choices, label="Only treaties of this kind.")
+    updated_after = updated_after_filter("treaties")
     q = django_filters.CharFilter(
         method="search", label="Text search (any case) in the slug, name, short name, aliases and summary."
     )
@@ -53,6 +54,7 @@ class StateFilterSet(FilterSet):
         "Only states with a membership (party or signatory, past or present) in this treaty (slug).",
         method="filter_treaty",
     )
+    updated_after = updated_after_filter("states")
     q = django_filters.CharFilter(method="search", label="Text search (any case) in the code, name and aliases.")
 
     class Meta:
@@ -71,6 +73,7 @@ class MembershipFilterSet(FilterSet):
     state = state_filter("Only memberships of this state (alpha-3 code, any case), e.g. RUS.")
     role = django_filters.ChoiceFilter(choices=MembershipRole.choices, label="Only memberships with this role.")
     status = django_filters.ChoiceFilter(choices=MembershipStatus.choices, label="Only memberships with this status.")
+    updated_after = updated_after_filter("memberships")
     as_of = django_filters.DateFilter(
         method="filter_as_of",
         label="Only memberships running on this day (YYYY-MM-DD): joined on or before it and not yet left. An "

@@ -105,6 +105,16 @@ def partial_date_before(field: str, what: str) -> django_filters.DateFilter:
     )
 
 
+def updated_after_filter(what: str) -> django_filters.IsoDateTimeFilter:
+    """Records changed at or after a moment, so a mirror can sync incrementally."""
+    return django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=f"Only {what} changed at or after this moment (ISO 8601, e.g. 2024-05-01T00:00:00Z), for mirrors "
+        "that sync incrementally.",
+    )
+
+
 class NullsLastOrderingFilter(django_filters.OrderingFilter):
     """Ordering with unknown values last in both directions on every database, and the slug as a tie-breaker."""
 
