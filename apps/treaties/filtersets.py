@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from apps.core.api.filters import FilterSet, KeyFilter, updated_after_filter, upper
+from apps.core.api.filters import FilterSet, KeyFilter, updated_after_filter
 from apps.core.partial_dates import period_contains_q
 from apps.treaties.choices import MembershipRole, MembershipStatus, TreatyKind, TreatyStatus
 from apps.treaties.models import Membership, State, Treaty
@@ -12,7 +12,12 @@ from apps.treaties.models import Membership, State, Treaty
 def state_filter(label: str, **kwargs) -> KeyFilter:
     """A filter taking a state's alpha-3 code in any case (``rus`` or ``RUS``)."""
     return KeyFilter(
-        queryset=State.objects.all(), to_field_name="code", endpoint="states", normalise=upper, label=label, **kwargs
+        queryset=State.objects.all(),
+        to_field_name="code",
+        endpoint="states",
+        normalise=str.upper,
+        label=label,
+        **kwargs,
     )
 
 

@@ -83,10 +83,6 @@ class KeyFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, to_field_name=to_field_name, normalise=normalise, **kwargs)
 
 
-def upper(value: str) -> str:
-    return value.upper()
-
-
 def partial_date_after(field: str, what: str) -> django_filters.DateFilter:
     """A filter keeping records whose partial date ``field`` ends on or after the given day."""
     return django_filters.DateFilter(
