@@ -1,0 +1,467 @@
+#!/usr/bin/env python
+"""Load benchmark of Treaty API on SQLite and PostgreSQL, with its baselines measured in the same run.
+
+For each backend: build a database of synthetic data (``generate_synthetic``; reused while size, seed, generator and
+migrations are unchanged), start the app under gunicorn (one sync worker per core), count each scenario's queries
+through Django's test client, drive bounded load with wrk over 127.0.0.1, and print req/s, p50, p99 and queries per
+request, with ratios to three baselines:
+
+  floor     a plain Django view in bench/views.py: the same page of events with .values() + JsonResponse
+  ceiling   a precomputed static JSON response through the same middleware
+  datasette Datasette serving the same SQLite file, with a canned SQL query per equivalent scenario
+
+Uncached figures come from a server whose Django cache is a DummyCache (BENCH_CACHE=off); the "cached" rows from a
+server with the product's cache settings. PostgreSQL is a throwaway cluster of its own (port 55436, data under the
+work directory), stopped at the end whatever happens. Needs wrk (apt-get install wrk) and the ``bench`` extra.
+
+Scenarios whose API endpoint answers 404 are reported as "n/a (endpoint missing)"; the baselines still run.
+"""
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PYTHON = sys.executable
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_PORT = 55436
+APP_PORT = 8765
+DATASETTE_PORT = 8766
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str  # formatted with the probe's parameters
+    datasette: tuple[str, dict] | None = None  # canned query name and its parameters
+    cached: bool = False  # measured on the server with the product's cache
+    result: dict = field(default_factory=dict)
+
+
+def scenarios() -> list[Scenario]:
+    by_treaty = "events_by_treaty"
+    return [
+        Scenario("events treaty p50", "/api/events/?treaty={treaty}&page_size=50", (by_treaty, {"limit": 50})),
+        Scenario("events treaty p100", "/api/events/?treaty={treaty}&page_size=100", (by_treaty, {"limit": 100})),
+        Scenario("events treaty p100 cached", "/api/events/?treaty={treaty}&page_size=100", cached=True),
+        Scenario(
+            "events date range",
+            "/api/events/?date_after=2001-01-01&date_before=2001-12-31&page_size=100",
+            ("events_by_date", {"after": "2001-01-01", "before": "2001-12-31"}),
+        ),
+        Scenario(
+            "events state", "/api/events/?state={state}&page_size=100", ("events_by_state", {"state": "{state}"})
+        ),
+        Scenario("events search", "/api/events/?q=airfield&page_size=100", ("events_search", {"q": "airfield"})),
+        Scenario(
+            "memberships as_of",
+            "/api/memberships/?as_of=2010-06-30&page_size=100",
+            ("memberships_as_of", {"d": "2010-06-30"}),
+        ),
+        Scenario("event detail", "/api/events/{event}/", ("event_detail", {"slug": "{event}"})),
+        Scenario("treaty timeline", "/api/treaties/{typical_treaty}/timeline/"),
+        Scenario("schema", "/api/schema/"),
+        Scenario("schema cached", "/api/schema/", cached=True),
+        Scenario(
+            "events treaty deep page",
+            "/api/events/?treaty={treaty}&page_size=100&page={last_page}",
+            (by_treaty, {"limit": 100, "offset": "{last_offset}"}),
+        ),
+    ]
+
+
+EVENT_COLUMNS = (
+    "e.slug, e.type, e.date, e.date_precision, e.title, e.location, t.slug AS treaty_slug, t.name AS treaty_name"
+)
+EVENTS_FROM = "FROM events_event e LEFT JOIN treaties_treaty t ON t.id = e.treaty_id"
+PAGE = "ORDER BY e.date, e.slug LIMIT 100"
+CANNED_QUERIES = {
+    "events_by_treaty": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE t.slug = :treaty ORDER BY e.date, e.slug "
+    "LIMIT CAST(:limit AS INTEGER) OFFSET CAST(:offset AS INTEGER)",
+    "events_by_date": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE e.date BETWEEN :after AND :before {PAGE}",
+    "events_by_state": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE e.id IN (SELECT p.event_id FROM "
+    "events_eventparticipant p JOIN treaties_state s ON s.id = p.state_id WHERE s.code = :state) " + PAGE,
+    "events_search": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE e.title LIKE '%' || :q || '%' "
+    f"OR e.description LIKE '%' || :q || '%' {PAGE}",
+    "memberships_as_of": "SELECT m.slug, m.status, m.joined_on, m.left_on, t.slug AS treaty, s.code AS state "
+    "FROM treaties_membership m JOIN treaties_treaty t ON t.id = m.treaty_id JOIN treaties_state s "
+    "ON s.id = m.state_id WHERE (m.joined_on IS NULL OR m.joined_on <= :d) AND (m.left_on IS NULL OR m.left_on > :d) "
+    "ORDER BY t.slug, s.code LIMIT 100",
+    "event_detail": f"SELECT {EVENT_COLUMNS}, e.description {EVENTS_FROM} WHERE e.slug = :slug",
+}
+
+
+# --- processes --------------------------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def as_postgres(args: list[str]) -> list[str]:
+    # initdb refuses to run as root; the cluster belongs to the postgres user.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+@contextlib.contextmanager
+def postgres_cluster(workdir: Path):
+    """A throwaway PostgreSQL 15 cluster under the work directory, stopped on the way out whatever happens."""
+    datadir = workdir / "pg"
+    if not (datadir / "PG_VERSION").exists():
+        datadir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(datadir, "postgres")
+        subprocess.run(
+            as_postgres([str(PG_BIN / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres"]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    # fsync off only speeds up loading; the measured requests are reads. shared_buffers fits a 1M-event database.
+    options = f"-p {PG_PORT} -k /tmp -c fsync=off -c synchronous_commit=off -c shared_buffers=1GB"
+    pg_ctl = [str(PG_BIN / "pg_ctl"), "-D", str(datadir), "-l", str(workdir / "pg.log"), "-w"]
+    subprocess.run(as_postgres([*pg_ctl, "-o", options, "start"]), check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield f"postgres://postgres@127.0.0.1:{PG_PORT}/treaty_bench"
+    finally:
+        subprocess.run(as_postgres([*pg_ctl, "-m", "fast", "stop"]), check=False, stdout=subprocess.DEVNULL)
+        log("PostgreSQL stopped")
+
+
+@contextlib.contextmanager
+def server(command: list[str], env: dict, ready_url: str, logfile: Path):
+    """Start a server in its own process group, wait until it answers, and stop that group on the way out."""
+    with open(logfile, "ab") as output:
+        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=output, stderr=output, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(ready_url, timeout=5).read()
+                break
+            except urllib.error.HTTPError:
+                break  # it answers, even if with an error status
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command[0]} did not start; see {logfile}") from None
+                time.sleep(0.2)
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def django_env(database_url: str, cache: bool) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=database_url,
+        SECRET_KEY=env.get("SECRET_KEY", "bench-only-secret-key"),
+        DEBUG="0",
+        PYTHONPATH=str(ROOT),
+        BENCH_CACHE="on" if cache else "off",
+    )
+    return env
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+
+
+def probe(env: dict, *args: str) -> dict:
+    output = subprocess.run(
+        [PYTHON, "-m", "bench.probe", *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    return json.loads(output.stdout)
+
+
+# --- data ---------------------------------------------------------------------------------------------------------
+
+
+def data_stamp(options) -> dict:
+    """What the generated data depends on: reuse a database only while this is unchanged."""
+    generator = b"".join((ROOT / "apps/dataset" / name).read_bytes() for name in ("synthetic.py", "bulkload.py"))
+    return {
+        "events": options.events,
+        "statements": options.statements,
+        "seed": options.seed,
+        "generator": hashlib.sha256(generator).hexdigest()[:16],
+    }
+
+
+def prepare_database(backend: str, database_url: str, workdir: Path, options) -> None:
+    env = django_env(database_url, cache=False)
+    stamp_file = workdir / f"{backend}.stamp.json"
+    stamp = data_stamp(options)
+    fresh = options.fresh or not stamp_file.exists() or json.loads(stamp_file.read_text()) != stamp
+    if fresh:
+        stamp_file.unlink(missing_ok=True)
+        if backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{workdir / 'bench.sqlite3'}{suffix}").unlink(missing_ok=True)
+        else:
+            connect = ["-h", "/tmp", "-p", str(PG_PORT), "-U", "postgres"]
+            subprocess.run(as_postgres([str(PG_BIN / "dropdb"), *connect, "--if-exists", "treaty_bench"]), check=True)
+            subprocess.run(as_postgres([str(PG_BIN / "createdb"), *connect, "treaty_bench"]), check=True)
+    log(f"{backend}: migrate")
+    manage(env, "migrate", "--verbosity", "0")
+    if fresh:
+        log(f"{backend}: generate {options.events:,} events")
+        started = time.perf_counter()
+        manage(
+            env,
+            "generate_synthetic",
+            f"--events={options.events}",
+            f"--statements={options.statements}",
+            f"--seed={options.seed}",
+            "--verbosity=1",
+        )
+        log(f"{backend}: generated in {time.perf_counter() - started:.1f} s")
+        if backend == "postgresql":
+            # Fresh statistics, as autovacuum would gather them in production before long.
+            subprocess.run(
+                as_postgres(
+                    [
+                        str(PG_BIN / "vacuumdb"),
+                        "-h",
+                        "/tmp",
+                        "-p",
+                        str(PG_PORT),
+                        "-U",
+                        "postgres",
+                        "--analyze",
+                        "--quiet",
+                        "treaty_bench",
+                    ]
+                ),
+                check=True,
+            )
+        stamp_file.write_text(json.dumps(stamp))
+    else:
+        log(f"{backend}: reusing the data generated earlier ({stamp})")
+
+
+# --- load -----------------------------------------------------------------------------------------------------------
+
+
+def wrk(url: str, options) -> dict:
+    """Run wrk, bounded in time (-d) and in count (limit.lua), after a short warm-up; parse its report."""
+    base = ["wrk", "-t1", f"-c{options.connections}", "--timeout", "10s", "--latency", "-s", str(BENCH / "limit.lua")]
+    env = dict(os.environ, WRK_MAX_REQUESTS=str(options.max_requests))
+    subprocess.run([*base, f"-d{options.warmup}s", url], env=env, check=True, capture_output=True, timeout=120)
+    output = subprocess.run(
+        [*base, f"-d{options.duration}s", url], env=env, check=True, capture_output=True, text=True, timeout=300
+    ).stdout
+    percentiles = {
+        int(match[1]): to_ms(float(match[2]), match[3])
+        for match in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    }
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+        "requests": int(re.search(r"(\d+) requests in", output)[1]),
+        "p50": percentiles.get(50),
+        "p99": percentiles.get(99),
+        "errors": int(errors[1]) if errors else 0,
+    }
+
+
+def to_ms(value: float, unit: str) -> float:
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def gunicorn_command(options, port: int) -> list[str]:
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "treatyapi.wsgi:application",
+        "--workers",
+        str(options.workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+
+
+def run_backend(backend: str, database_url: str, workdir: Path, options) -> dict:
+    prepare_database(backend, database_url, workdir, options)
+    env_off, env_on = django_env(database_url, cache=False), django_env(database_url, cache=True)
+    params = probe(env_off, "params")
+    params["last_page"] = max(1, -(-params["treaty_events"] // 100))
+    params["last_offset"] = (params["last_page"] - 1) * 100
+    log(f"{backend}: parameters {params}")
+    plan = scenarios()
+    for scenario in plan:
+        scenario.path = scenario.path.format(**params)
+    baseline_path = f"/bench/values/?treaty={params['treaty']}&page_size=100"
+    static_path = baseline_path.replace("/values/", "/static/")
+    uncached = probe(env_off, "queries", *{s.path for s in plan if not s.cached}, baseline_path)
+    cached = probe(env_on, "queries", *{s.path for s in plan if s.cached})
+    for scenario in plan:
+        found = (cached if scenario.cached else uncached)[scenario.path]
+        scenario.result = {"status": found["status"], "bytes": found["bytes"]}
+        scenario.result["queries"] = found["queries_repeat"] if scenario.cached else found["queries"]
+    results = {"backend": backend, "params": params, "scenarios": [], "baselines": {}}
+    base_url = f"http://127.0.0.1:{APP_PORT}"
+    log(f"{backend}: load, cache off")
+    with server(gunicorn_command(options, APP_PORT), env_off, base_url + static_path, workdir / "gunicorn.log"):
+        results["baselines"]["floor"] = {
+            **wrk(base_url + baseline_path, options),
+            "queries": uncached[baseline_path]["queries"],
+        }
+        results["baselines"]["ceiling"] = {**wrk(base_url + static_path, options), "queries": 0}
+        for scenario in plan:
+            if not scenario.cached and scenario.result["status"] == 200:
+                log(f"  {scenario.name}")
+                scenario.result.update(wrk(base_url + scenario.path, options))
+    log(f"{backend}: load, cache on")
+    with server(gunicorn_command(options, APP_PORT), env_on, base_url + static_path, workdir / "gunicorn.log"):
+        for scenario in plan:
+            if scenario.cached and scenario.result["status"] == 200:
+                log(f"  {scenario.name}")
+                scenario.result.update(wrk(base_url + scenario.path, options))
+    if backend == "sqlite" and not options.no_datasette:
+        results["baselines"]["datasette"] = run_datasette(workdir, plan, params, options)
+    results["scenarios"] = [{"name": s.name, "path": s.path, **s.result} for s in plan]
+    return results
+
+
+def run_datasette(workdir: Path, plan: list[Scenario], params: dict, options) -> dict:
+    metadata = {"databases": {"bench": {"queries": {name: {"sql": sql} for name, sql in CANNED_QUERIES.items()}}}}
+    (workdir / "datasette.json").write_text(json.dumps(metadata))
+    command = [
+        PYTHON,
+        "-m",
+        "datasette",
+        "serve",
+        str(workdir / "bench.sqlite3"),
+        "--port",
+        str(DATASETTE_PORT),
+        "--host",
+        "127.0.0.1",
+        "--metadata",
+        str(workdir / "datasette.json"),
+        "--setting",
+        "sql_time_limit_ms",
+        "5000",
+    ]
+    base_url = f"http://127.0.0.1:{DATASETTE_PORT}"
+    measured = {}
+    log("sqlite: load, datasette")
+    with server(command, dict(os.environ), base_url + "/-/versions.json", workdir / "datasette.log"):
+        for scenario in plan:
+            if scenario.datasette is None:
+                continue
+            name, query = scenario.datasette
+            query = {"treaty": params["treaty"], "limit": 100, "offset": 0, **query}
+            query = {key: str(value).format(**params) for key, value in query.items()}
+            url = f"{base_url}/bench/{name}.json?_shape=array&" + urllib.parse.urlencode(query)
+            log(f"  {scenario.name} (datasette)")
+            measured[scenario.name] = {**wrk(url, options), "url": url}
+    return measured
+
+
+# --- report ---------------------------------------------------------------------------------------------------------
+
+
+def ratio(value, base) -> str:
+    return f"{value / base:5.2f}x" if value and base else "   - "
+
+
+def print_report(results: dict, options) -> None:
+    backend, baselines = results["backend"], results["baselines"]
+    floor, ceiling = baselines["floor"], baselines["ceiling"]
+    datasette = baselines.get("datasette", {})
+    params = results["params"]
+    print(
+        f"\n== {backend}: {params['total_events']:,} events; treaty {params['treaty']} has "
+        f"{params['treaty_events']:,}; {options.workers} gunicorn workers; wrk -c{options.connections} "
+        f"-d{options.duration}s =="
+    )
+    header = f"{'scenario':<27} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}  {'/floor':>6} {'/ceil':>6}"
+    print(header + f"  {'/datasette':>10} {'datasette req/s':>15}")
+    for name, base in (("baseline floor .values()", floor), ("baseline ceiling static", ceiling)):
+        print(f"{name:<27} {base['rps']:>8.0f} {base['p50']:>7.2f} {base['p99']:>7.2f} {base['queries']:>7}")
+    for scenario in results["scenarios"]:
+        name = scenario["name"]
+        other = datasette.get(name, {})
+        if "rps" not in scenario:
+            why = "endpoint missing: 404" if scenario["status"] == 404 else f"status {scenario['status']}"
+            shown = f"; datasette {other['rps']:.0f} req/s, p99 {other['p99']:.2f} ms" if other else ""
+            print(f"{name:<27} n/a ({why} {scenario['path']}){shown}")
+            continue
+        errors = f"  ({scenario['errors']} non-2xx!)" if scenario["errors"] else ""
+        print(
+            f"{name:<27} {scenario['rps']:>8.0f} {scenario['p50']:>7.2f} {scenario['p99']:>7.2f} "
+            f"{scenario['queries']:>7}  {ratio(scenario['rps'], floor['rps'])} "
+            f"{ratio(scenario['rps'], ceiling['rps'])}"
+            f"  {ratio(scenario['rps'], other.get('rps')):>10} {other.get('rps', 0) or '':>15}{errors}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000, help="Synthetic events to generate (default 100000).")
+    parser.add_argument("--statements", type=int, default=None, help="Synthetic statements (default: events / 10).")
+    parser.add_argument("--seed", type=int, default=1, help="Seed of the synthetic data.")
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="Comma-separated: sqlite, postgresql (default both)."
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: cores).")
+    parser.add_argument("--connections", type=int, default=None, help="wrk connections (default: workers).")
+    parser.add_argument("--duration", type=int, default=8, help="Seconds of measured load per scenario (default 8).")
+    parser.add_argument("--warmup", type=int, default=2, help="Seconds of unmeasured warm-up per scenario.")
+    parser.add_argument(
+        "--max-requests", type=int, default=200_000, help="Upper bound on requests per scenario run (default 200000)."
+    )
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/treaty-bench"), help="Databases and logs.")
+    parser.add_argument("--fresh", action="store_true", help="Regenerate the data even if it could be reused.")
+    parser.add_argument("--no-datasette", action="store_true", help="Skip the Datasette baseline.")
+    parser.add_argument("--json", type=Path, default=None, help="Also write the raw results to this file.")
+    options = parser.parse_args()
+    options.statements = options.events // 10 if options.statements is None else options.statements
+    options.connections = options.connections or options.workers
+    if shutil.which("wrk") is None:
+        parser.error("wrk is not installed: apt-get install -y wrk")
+    options.workdir.mkdir(parents=True, exist_ok=True)
+
+    all_results = []
+    for backend in options.backends.split(","):
+        if backend == "sqlite":
+            all_results.append(
+                run_backend("sqlite", f"sqlite:///{options.workdir / 'bench.sqlite3'}", options.workdir, options)
+            )
+        elif backend == "postgresql":
+            with postgres_cluster(options.workdir) as database_url:
+                all_results.append(run_backend("postgresql", database_url, options.workdir, options))
+        else:
+            parser.error(f"Unknown backend {backend!r}: use sqlite, postgresql.")
+    for results in all_results:
+        print_report(results, options)
+    if options.json:
+        options.json.write_text(json.dumps(all_results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
