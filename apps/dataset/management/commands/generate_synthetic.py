@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from apps.core.caching import bump_data_version
 from apps.dataset.bulkload import BulkWriter
 from apps.dataset.synthetic import (
     MAX_STATES,
@@ -70,6 +71,8 @@ class Command(BaseCommand):
             if options["flush"]:
                 delete_synthetic(using)
             generator.run()
+        # Raw inserts send no model signals: invalidate cached API responses explicitly.
+        bump_data_version()
         elapsed = time.perf_counter() - started
 
         vendor = connections[using].vendor
