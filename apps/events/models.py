@@ -14,6 +14,7 @@ from apps.treaties.models import State, Treaty
 from .choices import TREATY_EVENT_TYPES, EventType, ParticipantRole, StatementKind, StatementStance
 
 STATEMENT_TEXT_MAX_LENGTH = 1000
+STATEMENT_TEXT_MISSING_MESSAGE = "A statement needs its words, quoted or closely paraphrased."
 
 
 class Event(TimeStampedModel):
@@ -140,8 +141,9 @@ class Statement(TimeStampedModel):
         max_length=20, choices=StatementStance.choices, help_text="Stance toward the treaty or the act it is about."
     )
     text = models.TextField(
+        error_messages={"blank": STATEMENT_TEXT_MISSING_MESSAGE},
         help_text=f"The words as reported (at most {STATEMENT_TEXT_MAX_LENGTH} characters); "
-        "see is_verbatim for whether they are a quote."
+        "see is_verbatim for whether they are a quote.",
     )
     is_verbatim = models.BooleanField(
         default=False, help_text="True when text is a direct quote; false for a close paraphrase."
@@ -187,7 +189,7 @@ class Statement(TimeStampedModel):
                 field="text",
                 condition=~models.Q(text=""),
                 name="statement_text_not_empty",
-                violation_error_message="A statement needs its words, quoted or closely paraphrased.",
+                violation_error_message=STATEMENT_TEXT_MISSING_MESSAGE,
             ),
             FieldCheckConstraint(
                 field="text",

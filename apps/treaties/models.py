@@ -12,6 +12,7 @@ from apps.sources.models import Citation, Source, citation_constraints
 from .choices import MembershipRole, MembershipStatus, StateKind, TreatyDomain, TreatyKind, TreatyStatus
 
 STATE_CODE_PATTERN = r"^[A-Z]{3}$"
+STATE_CODE_MESSAGE = "A state code is three upper-case letters (ISO 3166 alpha-3), e.g. RUS."
 
 
 class State(TimeStampedModel):
@@ -20,7 +21,7 @@ class State(TimeStampedModel):
     code = models.CharField(
         max_length=3,
         unique=True,
-        validators=[RegexValidator(STATE_CODE_PATTERN, "Use the three upper-case letters of ISO 3166 alpha-3.")],
+        validators=[RegexValidator(STATE_CODE_PATTERN, STATE_CODE_MESSAGE)],
         help_text="ISO 3166-1 alpha-3 code (ISO 3166-3 for a former state), e.g. USA, RUS, SUN.",
     )
     name = models.CharField(max_length=200, unique=True, help_text="Common English short name, e.g. 'Russia'.")
@@ -52,7 +53,7 @@ class State(TimeStampedModel):
                 field="code",
                 condition=models.Q(code__regex=STATE_CODE_PATTERN),
                 name="state_code_is_alpha3",
-                violation_error_message="A state code is three upper-case letters (ISO 3166 alpha-3), e.g. RUS.",
+                violation_error_message=STATE_CODE_MESSAGE,
             ),
             FieldCheckConstraint(
                 field="successor_of",
