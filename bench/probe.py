@@ -20,7 +20,7 @@ def params() -> dict:
     from django.db.models import Count
 
     from apps.events.models import Event, EventParticipant
-    from apps.treaties.models import Treaty
+    from apps.treaties.models import State, Treaty
 
     treaties = list(Treaty.objects.annotate(n=Count("events")).order_by("-n", "slug").values_list("slug", "n"))
     hot_slug, hot_count = treaties[0]
@@ -38,6 +38,8 @@ def params() -> dict:
         "typical_treaty_events": typical_count,
         "event": middle_event,
         "state": state["state__code"],
+        # Searching for a state's name finds the events it acted in, as a reader would search.
+        "state_name": State.objects.get(code=state["state__code"]).name,
         "state_events": state["n"],
         "total_events": Event.objects.count(),
     }

@@ -41,6 +41,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PG_PORT = 55436
 APP_PORT = 8765
 DATASETTE_PORT = 8766
+CACHE_DIR = Path("/tmp/treaty-bench-cache")
 
 
 @dataclass
@@ -66,7 +67,9 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "events state", "/api/events/?state={state}&page_size=100", ("events_by_state", {"state": "{state}"})
         ),
-        Scenario("events search", "/api/events/?q=airfield&page_size=100", ("events_search", {"q": "airfield"})),
+        Scenario(
+            "events search", "/api/events/?q={state_name}&page_size=100", ("events_search", {"q": "{state_name}"})
+        ),
         Scenario(
             "memberships as_of",
             "/api/memberships/?as_of=2010-06-30&page_size=100",
@@ -178,6 +181,8 @@ def django_env(database_url: str, cache: bool) -> dict:
         DEBUG="0",
         PYTHONPATH=str(ROOT),
         BENCH_CACHE="on" if cache else "off",
+        # A directory cache shared by the workers, as in a default deployment; emptied before each server starts.
+        CACHE_URL=f"file://{CACHE_DIR}",
     )
     return env
 
@@ -313,6 +318,7 @@ def run_backend(backend: str, database_url: str, workdir: Path, options) -> dict
     plan = scenarios()
     for scenario in plan:
         scenario.path = scenario.path.format(**params)
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
     baseline_path = f"/bench/values/?treaty={params['treaty']}&page_size=100"
     static_path = baseline_path.replace("/values/", "/static/")
     uncached = probe(env_off, "queries", *{s.path for s in plan if not s.cached}, baseline_path)
@@ -325,16 +331,19 @@ def run_backend(backend: str, database_url: str, workdir: Path, options) -> dict
     base_url = f"http://127.0.0.1:{APP_PORT}"
     log(f"{backend}: load, cache off")
     with server(gunicorn_command(options, APP_PORT), env_off, base_url + static_path, workdir / "gunicorn.log"):
-        results["baselines"]["floor"] = {
-            **wrk(base_url + baseline_path, options),
-            "queries": uncached[baseline_path]["queries"],
+        floor = uncached[baseline_path]
+        results["baselines"]["floor"] = {**wrk(base_url + baseline_path, options), **floor}
+        results["baselines"]["ceiling"] = {
+            **wrk(base_url + static_path, options),
+            "queries": 0,
+            "bytes": floor["bytes"],
         }
-        results["baselines"]["ceiling"] = {**wrk(base_url + static_path, options), "queries": 0}
         for scenario in plan:
             if not scenario.cached and scenario.result["status"] == 200:
                 log(f"  {scenario.name}")
                 scenario.result.update(wrk(base_url + scenario.path, options))
     log(f"{backend}: load, cache on")
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
     with server(gunicorn_command(options, APP_PORT), env_on, base_url + static_path, workdir / "gunicorn.log"):
         for scenario in plan:
             if scenario.cached and scenario.result["status"] == 200:
@@ -398,10 +407,13 @@ def print_report(results: dict, options) -> None:
         f"{params['treaty_events']:,}; {options.workers} gunicorn workers; wrk -c{options.connections} "
         f"-d{options.duration}s =="
     )
-    header = f"{'scenario':<27} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}  {'/floor':>6} {'/ceil':>6}"
-    print(header + f"  {'/datasette':>10} {'datasette req/s':>15}")
+    header = f"{'scenario':<27} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'KB':>6}  {'/floor':>6}"
+    print(header + f" {'/ceil':>6}  {'/datasette':>10} {'datasette req/s':>15}")
     for name, base in (("baseline floor .values()", floor), ("baseline ceiling static", ceiling)):
-        print(f"{name:<27} {base['rps']:>8.0f} {base['p50']:>7.2f} {base['p99']:>7.2f} {base['queries']:>7}")
+        print(
+            f"{name:<27} {base['rps']:>8.0f} {base['p50']:>7.2f} {base['p99']:>7.2f} {base['queries']:>7} "
+            f"{base['bytes'] / 1024:>6.1f}"
+        )
     for scenario in results["scenarios"]:
         name = scenario["name"]
         other = datasette.get(name, {})
@@ -413,7 +425,7 @@ def print_report(results: dict, options) -> None:
         errors = f"  ({scenario['errors']} non-2xx!)" if scenario["errors"] else ""
         print(
             f"{name:<27} {scenario['rps']:>8.0f} {scenario['p50']:>7.2f} {scenario['p99']:>7.2f} "
-            f"{scenario['queries']:>7}  {ratio(scenario['rps'], floor['rps'])} "
+            f"{scenario['queries']:>7} {scenario['bytes'] / 1024:>6.1f}  {ratio(scenario['rps'], floor['rps'])} "
             f"{ratio(scenario['rps'], ceiling['rps'])}"
             f"  {ratio(scenario['rps'], other.get('rps')):>10} {other.get('rps', 0) or '':>15}{errors}"
         )
