@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -293,7 +294,7 @@ def to_ms(value: float, unit: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def gunicorn_command(options, port: int) -> list[str]:
+def gunicorn_command(options) -> list[str]:
     return [
         PYTHON,
         "-m",
@@ -302,7 +303,7 @@ def gunicorn_command(options, port: int) -> list[str]:
         "--workers",
         str(options.workers),
         "--bind",
-        f"127.0.0.1:{port}",
+        f"127.0.0.1:{APP_PORT}",
         "--log-level",
         "warning",
     ]
@@ -319,115 +320,139 @@ def run_backend(backend: str, database_url: str, workdir: Path, options) -> dict
     for scenario in plan:
         scenario.path = scenario.path.format(**params)
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
-    baseline_path = f"/bench/values/?treaty={params['treaty']}&page_size=100"
-    static_path = baseline_path.replace("/values/", "/static/")
-    uncached = probe(env_off, "queries", *{s.path for s in plan if not s.cached}, baseline_path)
+    floor_path = f"/bench/values/?treaty={params['treaty']}&page_size=100"
+    ceiling_path = floor_path.replace("/values/", "/static/")
+    uncached = probe(env_off, "queries", *{s.path for s in plan if not s.cached}, floor_path)
     cached = probe(env_on, "queries", *{s.path for s in plan if s.cached})
     for scenario in plan:
         found = (cached if scenario.cached else uncached)[scenario.path]
         scenario.result = {"status": found["status"], "bytes": found["bytes"]}
         scenario.result["queries"] = found["queries_repeat"] if scenario.cached else found["queries"]
-    results = {"backend": backend, "params": params, "scenarios": [], "baselines": {}}
-    base_url = f"http://127.0.0.1:{APP_PORT}"
-    log(f"{backend}: load, cache off")
-    with server(gunicorn_command(options, APP_PORT), env_off, base_url + static_path, workdir / "gunicorn.log"):
-        floor = uncached[baseline_path]
-        results["baselines"]["floor"] = {**wrk(base_url + baseline_path, options), **floor}
-        results["baselines"]["ceiling"] = {
-            **wrk(base_url + static_path, options),
-            "queries": 0,
-            "bytes": floor["bytes"],
-        }
-        for scenario in plan:
-            if not scenario.cached and scenario.result["status"] == 200:
-                log(f"  {scenario.name}")
-                scenario.result.update(wrk(base_url + scenario.path, options))
+    app = f"http://127.0.0.1:{APP_PORT}"
+    runnable = [s for s in plan if s.result["status"] == 200]
+    datasette = backend == "sqlite" and not options.no_datasette
+
+    # Each round measures the baselines and then every scenario, so each ratio compares figures taken minutes
+    # apart at most; the report gives the median over rounds.
+    targets = {"floor": app + floor_path, "ceiling": app + ceiling_path}
+    targets |= {s.name: app + s.path for s in runnable if not s.cached}
+    if datasette:
+        targets |= {f"datasette:{s.name}": datasette_url(s, params) for s in plan if s.datasette}
+    log(f"{backend}: load, cache off" + (", with datasette" if datasette else ""))
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(server(gunicorn_command(options), env_off, app + ceiling_path, workdir / "gunicorn.log"))
+        if datasette:
+            stack.enter_context(datasette_server(workdir))
+        runs = load_rounds(targets, options)
+    cached_targets = {"ceiling (cache pass)": app + ceiling_path} | {
+        s.name: app + s.path for s in runnable if s.cached
+    }
     log(f"{backend}: load, cache on")
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
-    with server(gunicorn_command(options, APP_PORT), env_on, base_url + static_path, workdir / "gunicorn.log"):
-        for scenario in plan:
-            if scenario.cached and scenario.result["status"] == 200:
-                log(f"  {scenario.name}")
-                scenario.result.update(wrk(base_url + scenario.path, options))
-    if backend == "sqlite" and not options.no_datasette:
-        results["baselines"]["datasette"] = run_datasette(workdir, plan, params, options)
-    results["scenarios"] = [{"name": s.name, "path": s.path, **s.result} for s in plan]
+    with server(gunicorn_command(options), env_on, app + ceiling_path, workdir / "gunicorn.log"):
+        cached_runs = load_rounds(cached_targets, options)
+
+    floor = summarise(runs["floor"]) | {k: uncached[floor_path][k] for k in ("queries", "bytes")}
+    results = {"backend": backend, "params": params, "rounds": options.rounds, "scenarios": []}
+    results["baselines"] = {"floor": floor, "ceiling": summarise(runs["ceiling"]) | {"queries": 0}}
+    results["baselines"]["ceiling"]["bytes"] = floor["bytes"]
+    for scenario in plan:
+        row = {"name": scenario.name, "path": scenario.path, **scenario.result}
+        mine = (cached_runs if scenario.cached else runs).get(scenario.name)
+        ceiling = cached_runs["ceiling (cache pass)"] if scenario.cached else runs["ceiling"]
+        if mine:
+            row |= summarise(mine)
+            row["x_floor"] = median_ratio(mine, runs["floor"]) if not scenario.cached else None
+            row["x_ceiling"] = median_ratio(mine, ceiling)
+        other = runs.get(f"datasette:{scenario.name}")
+        if other:
+            row["datasette"] = summarise(other) | {"url": targets[f"datasette:{scenario.name}"]}
+            row["x_datasette"] = median_ratio(mine, other) if mine else None
+        results["scenarios"].append(row)
     return results
 
 
-def run_datasette(workdir: Path, plan: list[Scenario], params: dict, options) -> dict:
+def load_rounds(targets: dict[str, str], options) -> dict[str, list[dict]]:
+    runs: dict[str, list[dict]] = {name: [] for name in targets}
+    for number in range(1, options.rounds + 1):
+        log(f"  round {number} of {options.rounds}: {len(targets)} targets")
+        for name, url in targets.items():
+            runs[name].append(wrk(url, options))
+    return runs
+
+
+def summarise(runs: list[dict]) -> dict:
+    return {
+        "rps": statistics.median(run["rps"] for run in runs),
+        "p50": statistics.median(run["p50"] for run in runs),
+        "p99": statistics.median(run["p99"] for run in runs),
+        "errors": sum(run["errors"] for run in runs),
+        "requests": sum(run["requests"] for run in runs),
+    }
+
+
+def median_ratio(runs: list[dict], baseline: list[dict]) -> float | None:
+    """The median over rounds of this round's ratio, so that a slow minute on a shared machine cancels out."""
+    ratios = [run["rps"] / base["rps"] for run, base in zip(runs, baseline, strict=True) if base["rps"]]
+    return statistics.median(ratios) if ratios else None
+
+
+def datasette_url(scenario: Scenario, params: dict) -> str:
+    name, query = scenario.datasette
+    query = {"treaty": params["treaty"], "limit": 100, "offset": 0, **query}
+    query = {key: str(value).format(**params) for key, value in query.items()}
+    return f"http://127.0.0.1:{DATASETTE_PORT}/bench/{name}.json?_shape=array&" + urllib.parse.urlencode(query)
+
+
+def datasette_server(workdir: Path):
     metadata = {"databases": {"bench": {"queries": {name: {"sql": sql} for name, sql in CANNED_QUERIES.items()}}}}
     (workdir / "datasette.json").write_text(json.dumps(metadata))
-    command = [
-        PYTHON,
-        "-m",
-        "datasette",
-        "serve",
-        str(workdir / "bench.sqlite3"),
-        "--port",
-        str(DATASETTE_PORT),
-        "--host",
-        "127.0.0.1",
-        "--metadata",
-        str(workdir / "datasette.json"),
-        "--setting",
-        "sql_time_limit_ms",
-        "5000",
-    ]
-    base_url = f"http://127.0.0.1:{DATASETTE_PORT}"
-    measured = {}
-    log("sqlite: load, datasette")
-    with server(command, dict(os.environ), base_url + "/-/versions.json", workdir / "datasette.log"):
-        for scenario in plan:
-            if scenario.datasette is None:
-                continue
-            name, query = scenario.datasette
-            query = {"treaty": params["treaty"], "limit": 100, "offset": 0, **query}
-            query = {key: str(value).format(**params) for key, value in query.items()}
-            url = f"{base_url}/bench/{name}.json?_shape=array&" + urllib.parse.urlencode(query)
-            log(f"  {scenario.name} (datasette)")
-            measured[scenario.name] = {**wrk(url, options), "url": url}
-    return measured
+    command = [PYTHON, "-m", "datasette", "serve", str(workdir / "bench.sqlite3"), "--port", str(DATASETTE_PORT)]
+    command += ["--host", "127.0.0.1", "--metadata", str(workdir / "datasette.json")]
+    command += ["--setting", "sql_time_limit_ms", "5000"]
+    ready = f"http://127.0.0.1:{DATASETTE_PORT}/-/versions.json"
+    return server(command, dict(os.environ), ready, workdir / "datasette.log")
 
 
 # --- report ---------------------------------------------------------------------------------------------------------
 
 
-def ratio(value, base) -> str:
-    return f"{value / base:5.2f}x" if value and base else "   - "
+def ratio(value) -> str:
+    return f"{value:5.2f}x" if value else "   - "
 
 
 def print_report(results: dict, options) -> None:
-    backend, baselines = results["backend"], results["baselines"]
-    floor, ceiling = baselines["floor"], baselines["ceiling"]
-    datasette = baselines.get("datasette", {})
-    params = results["params"]
+    backend, baselines, params = results["backend"], results["baselines"], results["params"]
     print(
         f"\n== {backend}: {params['total_events']:,} events; treaty {params['treaty']} has "
         f"{params['treaty_events']:,}; {options.workers} gunicorn workers; wrk -c{options.connections} "
-        f"-d{options.duration}s =="
+        f"-d{options.duration}s; median of {results['rounds']} rounds =="
     )
-    header = f"{'scenario':<27} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'KB':>6}  {'/floor':>6}"
-    print(header + f" {'/ceil':>6}  {'/datasette':>10} {'datasette req/s':>15}")
-    for name, base in (("baseline floor .values()", floor), ("baseline ceiling static", ceiling)):
+    print(
+        f"{'scenario':<27} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'KB':>6}  {'/floor':>6} "
+        f"{'/ceil':>6}  {'/datasette':>10} {'datasette req/s, p99':>21}"
+    )
+    for name, base in (
+        ("baseline floor .values()", baselines["floor"]),
+        ("baseline ceiling static", baselines["ceiling"]),
+    ):
         print(
-            f"{name:<27} {base['rps']:>8.0f} {base['p50']:>7.2f} {base['p99']:>7.2f} {base['queries']:>7} "
+            f"{name:<27} {base['rps']:>7.0f} {base['p50']:>7.2f} {base['p99']:>7.2f} {base['queries']:>7} "
             f"{base['bytes'] / 1024:>6.1f}"
         )
-    for scenario in results["scenarios"]:
-        name = scenario["name"]
-        other = datasette.get(name, {})
-        if "rps" not in scenario:
-            why = "endpoint missing: 404" if scenario["status"] == 404 else f"status {scenario['status']}"
-            shown = f"; datasette {other['rps']:.0f} req/s, p99 {other['p99']:.2f} ms" if other else ""
-            print(f"{name:<27} n/a ({why} {scenario['path']}){shown}")
+    for row in results["scenarios"]:
+        other = row.get("datasette")
+        shown = f"{other['rps']:>8.0f}, {other['p99']:>7.2f} ms" if other else ""
+        if "rps" not in row:
+            why = "endpoint missing: 404" if row["status"] == 404 else f"status {row['status']}"
+            print(f"{row['name']:<27} n/a ({why} {row['path']})  datasette: {shown or '-'}")
             continue
-        errors = f"  ({scenario['errors']} non-2xx!)" if scenario["errors"] else ""
+        errors = f"  ({row['errors']} non-2xx!)" if row["errors"] else ""
         print(
-            f"{name:<27} {scenario['rps']:>8.0f} {scenario['p50']:>7.2f} {scenario['p99']:>7.2f} "
-            f"{scenario['queries']:>7} {scenario['bytes'] / 1024:>6.1f}  {ratio(scenario['rps'], floor['rps'])} "
-            f"{ratio(scenario['rps'], ceiling['rps'])}"
-            f"  {ratio(scenario['rps'], other.get('rps')):>10} {other.get('rps', 0) or '':>15}{errors}"
+            f"{row['name']:<27} {row['rps']:>7.0f} {row['p50']:>7.2f} {row['p99']:>7.2f} {row['queries']:>7} "
+            f"{row['bytes'] / 1024:>6.1f}  {ratio(row.get('x_floor'))} {ratio(row.get('x_ceiling'))}  "
+            f"{ratio(row.get('x_datasette')):>10} {shown:>21}{errors}"
         )
 
 
@@ -441,8 +466,11 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: cores).")
     parser.add_argument("--connections", type=int, default=None, help="wrk connections (default: workers).")
-    parser.add_argument("--duration", type=int, default=8, help="Seconds of measured load per scenario (default 8).")
-    parser.add_argument("--warmup", type=int, default=2, help="Seconds of unmeasured warm-up per scenario.")
+    parser.add_argument("--duration", type=int, default=4, help="Seconds of measured load per run (default 4).")
+    parser.add_argument("--warmup", type=int, default=1, help="Seconds of unmeasured warm-up per run (default 1).")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="Rounds of every measurement; figures are medians (default 3)."
+    )
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="Upper bound on requests per scenario run (default 200000)."
     )
