@@ -9,13 +9,12 @@ busy treaty costs hundreds of milliseconds. Two changes keep the page-number con
 - past ``DEFERRED_JOIN_AFTER`` rows, the offset is walked over the primary keys only (an index-only scan with a
   covering index), then the page's rows are fetched by key: one more query, much less data read.
 
-The ordering must be total (end with a unique field, as ``date, slug`` does) so that the reversed order is exactly
-the forward order backwards.
+Plug it into a DRF pagination class as ``django_paginator_class``. The ordering must be total (end with a unique
+field, as ``date, slug`` does) so that the reversed order is exactly the forward order backwards.
 """
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from rest_framework.pagination import PageNumberPagination
 
 DEFERRED_JOIN_AFTER = 1_000
 
@@ -44,12 +43,3 @@ class DeepPagePaginator(Paginator):
             by_key = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
             rows = [by_key[key] for key in keys if key in by_key]
         return rows[::-1] if from_end else rows
-
-
-class DeepPagePagination(PageNumberPagination):
-    """DRF page-number pagination (``page``, ``page_size``) with fast deep pages; the response shape is DRF's."""
-
-    django_paginator_class = DeepPagePaginator
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 1000
