@@ -189,7 +189,8 @@ def django_env(database_url: str, cache: bool) -> dict:
 
 
 def manage(env: dict, *args: str) -> None:
-    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+    # Its output is progress, not results: stderr, so stdout holds only the report.
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, stdout=sys.stderr)
 
 
 def probe(env: dict, *args: str) -> dict:
