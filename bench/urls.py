@@ -9,5 +9,6 @@ from . import views
 urlpatterns = [
     path("bench/values/", views.values_page, name="bench-values"),
     path("bench/static/", views.static_page, name="bench-static"),
+    path("bench/ping/", views.ping, name="bench-ping"),
     *product_urlpatterns,
 ]

@@ -1,8 +1,9 @@
 """Baselines for the benchmark: the floor and the ceiling of this stack for one page of a treaty's events.
 
 Floor: the least a plain Django view can do to return the same JSON as ``/api/events/?treaty=...&page_size=N``
-(the same fields, nesting and URLs): a count and three ``.values()`` queries, dictionaries assembled by hand,
-``JsonResponse``. Ceiling: those bytes computed once and returned as they are, through the same middleware.
+(the same fields, nesting and URLs), with the same five queries (the treaty, a count, then three ``.values()``),
+dictionaries assembled by hand, ``JsonResponse``. Ceiling: those bytes computed once and returned as they are,
+through the same middleware.
 """
 
 from collections import defaultdict
@@ -12,6 +13,7 @@ from django.http import HttpResponse, JsonResponse
 
 from apps.core.partial_dates import PartialDate
 from apps.events.models import Event, EventCitation, EventParticipant
+from apps.treaties.models import Treaty
 
 EVENT_FIELDS = ["id", "slug", "type", "date", "date_precision", "title", "description", "location", "notes"]
 TREATY_FIELDS = ["treaty__slug", "treaty__name", "treaty__short_name"]
@@ -29,7 +31,10 @@ def _page(request) -> dict:
     treaty = request.GET.get("treaty", "")
     size = int(request.GET.get("page_size", "100"))
     api = request.build_absolute_uri("/api/")
-    events = Event.objects.filter(treaty__slug=treaty).order_by(F("date").asc(nulls_last=True), "slug")
+    # The treaty's id first, as the API's key filter does: filtering through a join on the slug hides the treaty's
+    # size from PostgreSQL's planner, which then sorts all of a busy treaty's events (270 ms at 1M events).
+    treaty_id = Treaty.objects.filter(slug=treaty).values_list("id", flat=True).first()
+    events = Event.objects.filter(treaty_id=treaty_id).order_by(F("date").asc(nulls_last=True), "slug")
     rows = list(events.values(*EVENT_FIELDS, *TREATY_FIELDS, "updated_at")[:size])
     ids = [row["id"] for row in rows]
     participants = defaultdict(list)
@@ -80,3 +85,8 @@ def static_page(request):
     if key not in _static_pages:
         _static_pages[key] = JsonResponse(_page(request)).content
     return HttpResponse(_static_pages[key], content_type="application/json")
+
+
+def ping(request):
+    """An instant answer, to tell when a server has caught up with its backlog."""
+    return HttpResponse(b"ok", content_type="text/plain")
