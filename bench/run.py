@@ -232,7 +232,7 @@ def prepare_database(backend: str, database_url: str, workdir: Path, options) ->
     if fresh and backend == "postgresql":
         # Without the trigram indexes while loading: maintaining four GIN indexes row by row would dominate the
         # load; they are built in one pass each when the migration is applied again below.
-        manage(env, "migrate", "events", "0002", "--verbosity", "0")
+        manage(env, "migrate", "events", "0003", "--verbosity", "0")
     if fresh:
         log(f"{backend}: generate {options.events:,} events")
         started = time.perf_counter()

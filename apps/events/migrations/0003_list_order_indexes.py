@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0001_initial'),
+        ('events', '0002_typed_partial_date_checks'),
         ('sources', '0001_initial'),
         ('treaties', '0001_initial'),
     ]

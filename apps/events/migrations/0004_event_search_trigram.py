@@ -24,7 +24,7 @@ class PostgreSQLOnly(migrations.RunSQL):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("events", "0002_list_order_indexes")]
+    dependencies = [("events", "0003_list_order_indexes")]
 
     operations = [
         # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
