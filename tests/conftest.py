@@ -7,6 +7,7 @@ import datetime
 import itertools
 
 import pytest
+from django.core.cache import caches
 
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
 from apps.sources.models import Source
@@ -285,3 +286,15 @@ def open_skies(
         "events": events,
         "statements": statements,
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Each test starts with an empty in-process cache.
+
+    API responses are cached until a write changes the data version; a test's writes are rolled back without a new
+    version, so a cache kept across tests (or across runs, as the default directory cache is) would serve pages of
+    data that no longer exists.
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    caches["default"].clear()

@@ -7,6 +7,9 @@ Variables (all documented in the README):
     ALLOWED_HOSTS    comma-separated host names; defaults to the loopback names when DEBUG is on.
     DB_CONN_MAX_AGE  seconds a database connection is kept open between requests (default 60).
     SEED_DOCUMENTS_DIR  where the source documents live, for quote checks (default ../shared/seeds).
+    CACHE_URL        the cache shared by all app processes: redis://host:port/db (needs the redis package),
+                     file:///absolute/dir, locmem:// (one process only) or dummy://; default a directory in var/.
+    API_CACHE_TIMEOUT  seconds a cached API response is kept (default 600); writes invalidate it sooner.
 """
 
 import os
@@ -74,6 +77,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cached API response skips them. It only serves anonymous, cookie-less GETs.
+    "apps.core.caching.APICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +122,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+
+
+def cache_from_url(url: str) -> dict:
+    """A CACHES entry from CACHE_URL; the cache must be shared by every process that serves the API."""
+    scheme, _, rest = url.partition("://")
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "treatyapi"}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://, file:///dir, locmem:// or dummy://.")
+
+
+# A directory cache is shared by the gunicorn workers of one machine with no extra service; several machines need
+# CACHE_URL=redis://...
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", f"file://{BASE_DIR / 'var' / 'cache'}"))}
+API_CACHE_PREFIX = "/api/"
+API_CACHE_TIMEOUT = int(os.environ.get("API_CACHE_TIMEOUT", "600"))
+# Responses that depend on the code only, kept across data writes.
+API_CACHE_DATA_FREE_PATHS = ["/api/schema/"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
