@@ -310,15 +310,16 @@ def test_unknown_format_is_400_naming_the_formats(api, open_skies):
     assert body["errors"] == [
         {
             "parameter": "format",
-            "message": "'xml' is not a format of this endpoint; give one of: json, api, csv.",
+            "message": "'xml' is not a format of this endpoint; give one of: json, csv.",
             "code": "invalid",
         }
     ]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_browsable_api_renders_lists_with_filter_forms(client, open_skies, endpoint):
-    """The HTML view for developers renders, filter form included."""
+def test_browsable_api_is_off_without_debug(client, open_skies, endpoint):
+    """The HTML view is for development (DEBUG=1, checked in test_deploy_settings); production answers JSON."""
     response = client.get(f"/api/{endpoint}/", {"format": "api"})
-    assert response.status_code == 200
-    assert b"Filters" in response.content
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "format"
+    assert b"<html" not in client.get(f"/api/{endpoint}/", HTTP_ACCEPT="text/html").content

@@ -7,6 +7,7 @@ import yaml
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
+RESOURCES = ["treaties", "states", "memberships", "events", "statements", "sources"]
 OPERATIONS = {
     "treaties_list",
     "treaties_retrieve",
@@ -22,6 +23,8 @@ OPERATIONS = {
     "sources_list",
     "sources_retrieve",
 }
+WRITES = {"create", "update", "partial_update", "destroy"}
+OPERATIONS |= {f"{resource}_{write}" for resource in RESOURCES for write in WRITES}
 ENUMS = {
     "DatePrecision",
     "SourceKind",
@@ -70,7 +73,7 @@ def test_every_operation_is_present_and_described(schema):
 
 def test_every_parameter_has_a_type_and_a_description(schema):
     for path, _, operation in operations(schema):
-        for parameter in operation["parameters"]:
+        for parameter in operation.get("parameters", []):
             assert parameter.get("description"), (path, parameter["name"])
             assert "type" in parameter["schema"], (path, parameter["name"])
 
@@ -94,7 +97,12 @@ def test_enums_have_stable_names(schema):
 
 def test_errors_are_documented_with_their_body(schema):
     for path, _, operation in operations(schema):
-        for status in ("400", "404"):
+        statuses = {"400", "429"} | ({"404"} if not operation["operationId"].endswith("_create") else set())
+        if operation["operationId"].endswith(tuple(WRITES)):
+            statuses |= {"401", "403", "409"}
+        if operation["operationId"].endswith(("_update", "_destroy")):
+            statuses |= {"412", "428"}
+        for status in statuses:
             body = operation["responses"][status]["content"]["application/json"]["schema"]
             assert body == {"$ref": "#/components/schemas/Error"}, (path, status)
     error = schema["components"]["schemas"]["Error"]
@@ -102,10 +110,23 @@ def test_errors_are_documented_with_their_body(schema):
 
 
 def test_anonymous_read_access_is_documented(schema):
-    """No authentication scheme, and every operation open to anonymous callers."""
-    assert "securitySchemes" not in schema.get("components", {})
-    for path, _, operation in operations(schema):
-        assert operation["security"] == [], path
+    """Reads need no authentication (an explicit empty requirement); writes need a token or a session, never none."""
+    assert set(schema["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
+    for path, method, operation in operations(schema):
+        if method == "get":
+            assert operation["security"] == [], path
+        else:
+            assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}], (path, method)
+
+
+def test_requests_name_related_records_by_key_and_conditional_writes_need_if_match(schema):
+    components = schema["components"]["schemas"]
+    assert components["EventRequest"]["properties"]["treaty"]["type"] == "string"
+    assert components["Event"]["properties"]["treaty"]["allOf"] == [{"$ref": "#/components/schemas/TreatyBrief"}]
+    for path, method, operation in operations(schema):
+        if method in {"put", "patch", "delete"}:
+            header = [p for p in operation["parameters"] if p["in"] == "header"]
+            assert [(p["name"], p["required"]) for p in header] == [("If-Match", True)], path
 
 
 def test_lists_document_csv_and_pagination(schema):

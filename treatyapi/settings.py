@@ -63,7 +63,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the cache, so cached API responses get their CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     # Before sessions and auth: a cached API response skips them. It only serves anonymous, cookie-less GETs.
     "apps.core.caching.APICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -177,22 +181,58 @@ LOGGING = {
 # Where the source documents are, so the dataset validator can find every cited quote in its document.
 SEED_DOCUMENTS_DIR = Path(os.environ.get("SEED_DOCUMENTS_DIR", BASE_DIR.parent / "shared" / "seeds"))
 
+# --- Production hardening (python manage.py check --deploy is clean with DEBUG off; see the README) ---------------
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto; HTTPS-only cookies and redirects unless DEBUG.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Limits ------------------------------------------------------------------------------------------------------
+# A record with its citations is a few kilobytes; a larger body is a mistake or an attack (413).
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Longest value of one query parameter (a search, a key); longer is a 400.
+API_MAX_PARAMETER_LENGTH = 200
+
+# --- CORS: any origin may read anonymously; nothing cross-origin may write or send credentials --------------------
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location"]
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["apps.core.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageNumberPagination",
+    # The browsable API (an HTML form per endpoint) is for development only.
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
         "apps.core.api.renderers.CSVRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.StrictJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.api.negotiation.ContentNegotiation",
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
-    # The API is read-only and open: no authentication, so the schema documents anonymous access. The issue that
-    # adds authenticated writes adds its authentication classes here.
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "UNAUTHENTICATED_USER": None,
+    # Reads are anonymous. Writes need the model's add/change/delete permission (the curators group): scripts send
+    # "Authorization: Token <key>", the browser its session cookie and CSRF token.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    # Counted in the shared cache (CACHE_URL), so the limits hold across processes and machines.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.api.throttling.AnonThrottle", "apps.core.api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "300/min"),
+        "user": os.environ.get("THROTTLE_USER", "1200/min"),
+    },
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if "NUM_PROXIES" in os.environ else None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -204,10 +244,18 @@ SPECTACULAR_SETTINGS = {
         "precision (day, month or year) and a display form. Range filters (`date_after`, `date_before`) are "
         "inclusive and match a partial date whose period overlaps the range.\n\n"
         "Every error has the same body (`Error`): an unknown, repeated or malformed query parameter is a 400 naming "
-        "the parameter and what it accepts; an unknown key is a 404."
+        "the parameter and what it accepts; an unknown key is a 404.\n\n"
+        "Curators' scripts write with a token (`Authorization: Token <key>`) and the model permission of the "
+        'curators group. Request bodies are JSON objects naming related records by key (`"treaty": '
+        '"open-skies"`, `"state": "RUS"`). Detail responses carry `ETag` and `Last-Modified`; `PUT`, '
+        "`PATCH` and `DELETE` need the ETag in `If-Match` (428 without it, 412 if the record changed since)."
     ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Requests and responses differ (a request names related records by key, a response embeds them in brief).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # An optional choice ("" for an unknown date's precision) stays its enum, not a separate BlankEnum component.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

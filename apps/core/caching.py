@@ -90,14 +90,19 @@ class APICacheMiddleware:
             body, headers = entry
             etag = headers["ETag"]
             if etag in parse_etags(request.headers.get("If-None-Match", "")):
-                return HttpResponseNotModified(headers={"ETag": etag})
+                return HttpResponseNotModified(
+                    headers={name: headers[name] for name in ("ETag", "Last-Modified") if name in headers}
+                )
             response = HttpResponse(body, headers=headers)
             response["X-Cache"] = "hit"
             return response
 
         response = self.get_response(request)
         if self.storable(response):
-            response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
+            # A record's own ETag (set by its viewset, the one If-Match is checked against) is kept; lists get one
+            # from their content.
+            if not response.has_header("ETag"):
+                response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
             headers = {name: value for name, value in response.items() if name.lower() not in UNCACHED_HEADERS}
             cache().set(key, (response.content, headers), self.timeout)
             response["X-Cache"] = "miss"

@@ -1,15 +1,21 @@
 """One error shape for every error the API answers, so a client handles errors in one place."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class ParameterErrorSerializer(serializers.Serializer):
     """What is wrong with one query or path parameter, and what it accepts."""
 
-    parameter = serializers.CharField(help_text="The query or path parameter at fault, e.g. 'date_after'.")
+    parameter = serializers.CharField(
+        help_text="The query parameter, header or request-body field at fault, e.g. 'date_after', 'If-Match', "
+        "'citations[0].quote'; empty when the error concerns the whole request."
+    )
     message = serializers.CharField(help_text="What is wrong, and what the parameter accepts.")
     code = serializers.CharField(help_text="Machine-readable reason: 'invalid', 'invalid_choice', 'unknown', ...")
 
@@ -33,22 +39,103 @@ class ParameterNotFound(exceptions.NotFound):
         self.parameter_errors = [{"parameter": parameter, "message": message, "code": "not_found"}]
 
 
+class Conflict(exceptions.APIException):
+    """409: the write would break the dataset's integrity (a record others depend on, a key already taken)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the data."
+    default_code = "conflict"
+
+    def __init__(self, detail=None, errors: list[dict] | None = None):
+        super().__init__(detail)
+        self.parameter_errors = errors or []
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record changed since you read it; GET it again and retry with its new ETag in If-Match."
+    default_code = "precondition_failed"
+    parameter_errors = [
+        {"parameter": "If-Match", "message": "Does not match the record's current ETag.", "code": "mismatch"}
+    ]
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Send the record's ETag (from a GET) in If-Match, so a change made since is not overwritten."
+    default_code = "precondition_required"
+    parameter_errors = [{"parameter": "If-Match", "message": "This header is required.", "code": "required"}]
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
 def error_body(status_code: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
     return {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
 
 
-def _parameter_errors(detail) -> list[dict]:
-    """Flatten DRF's ``{parameter: [message, ...]}`` into one entry per message."""
-    if not isinstance(detail, dict):
-        return [
-            {"parameter": "", "message": str(message), "code": getattr(message, "code", None) or "invalid"}
-            for message in (detail if isinstance(detail, list) else [detail])
-        ]
-    return [
-        {"parameter": parameter, "message": str(message), "code": getattr(message, "code", None) or "invalid"}
-        for parameter, messages in detail.items()
-        for message in (messages if isinstance(messages, list) else [messages])
-    ]
+def _parameter_errors(detail, prefix: str = "") -> list[dict]:
+    """Flatten DRF's ``{parameter: [message, ...]}`` (nested for lists of objects) into one entry per message.
+
+    A nested error is named by its path: ``citations[1].quote``. DRF's ``non_field_errors`` concern no one field.
+    """
+    if isinstance(detail, dict):
+        errors = []
+        for name, messages in detail.items():
+            name = "" if name == "non_field_errors" else str(name)
+            path = f"{prefix}.{name}" if prefix and name else prefix or name
+            errors += _parameter_errors(messages, path)
+        return errors
+    if isinstance(detail, list):
+        if any(isinstance(item, dict | list) for item in detail):
+            errors = []
+            for index, item in enumerate(detail):
+                errors += _parameter_errors(item, f"{prefix}[{index}]") if item else []
+            return errors
+        return [_entry(prefix, message) for message in detail]
+    return [_entry(prefix, detail)]
+
+
+def _entry(parameter: str, message) -> dict:
+    return {"parameter": parameter, "message": str(message), "code": getattr(message, "code", None) or "invalid"}
+
+
+def _dependents(error: ProtectedError | RestrictedError) -> list[dict]:
+    """One entry per kind of record that still refers to the one being deleted, naming up to ten of them."""
+    by_model: dict = {}
+    for record in error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects:
+        by_model.setdefault(type(record)._meta, []).append(record)
+    entries = []
+    for meta, records in by_model.items():
+        keys = [str(getattr(record, "natural_key", lambda r=record: (str(r),))()[0]) for record in records]
+        shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+        name = meta.verbose_name if len(keys) == 1 else meta.verbose_name_plural
+        entries.append(
+            {
+                "parameter": str(meta.verbose_name_plural),
+                "message": f"{len(keys)} {name} refer to it: {shown}.",
+                "code": "protected",
+            }
+        )
+    return entries
+
+
+def _translate(exc):
+    """Django and database errors a write can raise, as the API's exceptions (never a 500)."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(serializers.as_serializer_error(exc))
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Conflict(
+            "Other records depend on this one; change or delete them first (see errors).", _dependents(exc)
+        )
+    if isinstance(exc, IntegrityError):
+        return Conflict("The write conflicts with another record (a key already taken, or a reference gone).")
+    if isinstance(exc, DataError):
+        return exceptions.ValidationError({"": ["A value is not accepted by the database (too long or malformed)."]})
+    return exc
 
 
 def _lookup_not_found(context) -> exceptions.NotFound:
@@ -67,13 +154,17 @@ def exception_handler(exc, context):
     """DRF's handler, with every body rewritten into the shape of ``ErrorSerializer``."""
     if isinstance(exc, Http404):
         exc = _lookup_not_found(context)
+    exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _parameter_errors(exc.detail)
         names = list(dict.fromkeys(error["parameter"] for error in errors if error["parameter"]))
-        detail = f"Invalid query parameter{'s' if len(names) > 1 else ''}: {', '.join(names)}." if names else ""
+        request = context.get("request")
+        query = getattr(request, "query_params", {})
+        what = "query parameter" if names and all(name in query for name in names) else "field"
+        detail = f"Invalid {what}{'s' if len(names) > 1 else ''}: {', '.join(names)}." if names else ""
         response.data = error_body(response.status_code, "invalid", detail or "Invalid request.", errors)
     else:
         code = exc.default_code if isinstance(exc, exceptions.APIException) else "error"

@@ -6,6 +6,7 @@ answering the unfiltered list would be a wrong answer that looks right.
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import F
 from django.forms import ModelChoiceField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -145,8 +146,18 @@ def check_parameters(request, view, filterset_class) -> None:
         accepted += [paginator.page_query_param, paginator.page_size_query_param]
     accepted.append(api_settings.URL_FORMAT_OVERRIDE)
     errors = {}
+    limit = settings.API_MAX_PARAMETER_LENGTH
+    for name, values in request.query_params.lists():
+        if any(len(value) > limit for value in values):
+            errors[name] = [ErrorDetail(f"Give at most {limit} characters.", "too_long")]
+        elif any("\x00" in value for value in values):
+            errors[name] = [ErrorDetail("The value contains a NUL character (%00); remove it.", "null_character")]
     for name in request.query_params:
-        if name not in accepted:
+        if name in errors:
+            continue
+        if len(name) > limit or "\x00" in name:
+            errors[name[:limit]] = [ErrorDetail("Not a query parameter of this endpoint.", "unknown")]
+        elif name not in accepted:
             errors[name] = [
                 ErrorDetail(
                     f"Unknown query parameter '{name}'; this endpoint accepts: {', '.join(accepted)}.", "unknown"

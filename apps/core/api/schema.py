@@ -7,11 +7,36 @@ operation does), its 400 and 404 bodies in the shared error shape, and, on lists
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.permissions import SAFE_METHODS
 
 from .exceptions import ErrorSerializer
 from .serializers import help_text
 
 CSV_MEDIA_TYPE = "text/csv"
+WRITE_ACTIONS = {"create", "update", "partial_update", "destroy"}
+CONDITIONAL_ACTIONS = {"update", "partial_update", "destroy"}
+SUMMARIES = {"create": "Create", "update": "Replace", "partial_update": "Change part of", "destroy": "Delete"}
+DESCRIPTIONS = {
+    "create": "Creates {a} from the request body (related records by key; citations as a list). Needs the "
+    "curators' permission to add {plural}.",
+    "update": "Replaces {a}: every field not marked optional must be given; a list given (citations, participants, "
+    "depositaries) replaces the old one as a whole. Needs `If-Match` with the ETag of a GET of this record.",
+    "partial_update": "Changes the fields given and leaves the others; a list given (citations, participants, "
+    "depositaries) replaces the old one as a whole. Needs `If-Match` with the ETag of a GET of this record.",
+    "destroy": "Deletes {a}. A record other records depend on is not deleted: the 409 names them. Needs `If-Match` "
+    "with the ETag of a GET of this record.",
+}
+ERRORS = {
+    400: "The request is malformed: a query parameter, or a field of the body (named in `errors`).",
+    401: "No valid credentials: send `Authorization: Token <key>` (or a session cookie with a CSRF token).",
+    403: "The user may not do this (writes need the curators' model permission; a session needs its CSRF token).",
+    409: "The write conflicts with the data: the record has dependents (named in `errors`), or a key is taken.",
+    412: "The record changed since the ETag in `If-Match` was read: GET it again, then retry.",
+    413: "The request body is larger than the limit.",
+    415: "The request body is not JSON (`Content-Type: application/json`).",
+    428: "`If-Match` is missing: send the ETag of a GET of this record.",
+    429: "Too many requests: wait the seconds given in `Retry-After`.",
+}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -19,9 +44,15 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(*args, **kwargs)
         # Anonymous reads: an empty requirement list says "no authentication" explicitly, where spectacular's
         # [{}] ("authentication optional") makes client generators demand a token-carrying client.
-        if operation is not None and operation.get("security") == [{}]:
+        if operation is not None and self.method in SAFE_METHODS:
             operation["security"] = []
         return operation
+
+    def get_auth(self):
+        # Reads are anonymous (no requirement at all); writes need a token or a session, never nothing.
+        if self.method in SAFE_METHODS:
+            return []
+        return [requirement for requirement in super().get_auth() if requirement]
 
     def _model_names(self) -> tuple[str, str] | None:
         queryset = getattr(self.view, "queryset", None)
@@ -39,6 +70,8 @@ class AutoSchema(SpectacularAutoSchema):
             return f"List {names[1]}"
         if names and self._action() == "retrieve":
             return f"Get one {names[0]}"
+        if names and self._action() in SUMMARIES:
+            return f"{SUMMARIES[self._action()]} {'one ' if self._action() != 'create' else 'a '}{names[0]}"
         description = super().get_description()
         return description.strip().splitlines()[0].rstrip(".") if description else None
 
@@ -53,7 +86,12 @@ class AutoSchema(SpectacularAutoSchema):
             )
         if names and self._action() == "retrieve":
             lookup = self.view.lookup_field
-            return f"One {names[0]}, looked up by its {lookup}.\n\n{doc}"
+            return (
+                f"One {names[0]}, looked up by its {lookup}, with its `ETag` and `Last-Modified`; a GET naming the "
+                f"current ETag in `If-None-Match` is answered 304 with no body.\n\n{doc}"
+            )
+        if names and self._action() in DESCRIPTIONS:
+            return DESCRIPTIONS[self._action()].format(a=f"a {names[0]}", plural=names[1]) + f"\n\n{doc}"
         return doc
 
     def _resolve_path_parameters(self, variables):
@@ -72,6 +110,16 @@ class AutoSchema(SpectacularAutoSchema):
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
+        if self._action() in CONDITIONAL_ACTIONS:
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description="The record's ETag from a GET; the write is refused (412) if it changed since.",
+                )
+            )
         if self._action() == "list":
             parameters.append(
                 OpenApiParameter(
@@ -88,9 +136,20 @@ class AutoSchema(SpectacularAutoSchema):
         main = super().get_response_serializers()
         if isinstance(main, dict):
             return main
-        responses = {(200, "application/json"): main}
-        if self._action() == "list":
+        action = self._action()
+        if action in WRITE_ACTIONS:
+            # A write answers with the record as a GET shows it, not with the request's shape.
+            main = self.view.serializer_class
+        if action == "destroy":
+            responses = {204: OpenApiResponse(description="Deleted.")}
+        elif action == "create":
+            responses = {(201, "application/json"): main}
+        else:
+            responses = {(200, "application/json"): main}
+        if action == "list":
             responses[(200, CSV_MEDIA_TYPE)] = OpenApiResponse(OpenApiTypes.STR)
+        if action == "retrieve":
+            responses[304] = OpenApiResponse(description="Not modified: the ETag in `If-None-Match` is current.")
         responses[400] = OpenApiResponse(
             ErrorSerializer, description="A query parameter is unknown, repeated or malformed; see `errors`."
         )
@@ -98,4 +157,13 @@ class AutoSchema(SpectacularAutoSchema):
             ErrorSerializer,
             description="The page is past the last one." if self._action() == "list" else "No record has this key.",
         )
+        codes = [429]
+        if action in WRITE_ACTIONS:
+            codes = [401, 403, 409, 413, 415, 429] if action != "destroy" else [401, 403, 409, 429]
+        if action in CONDITIONAL_ACTIONS:
+            codes += [412, 428]
+        if action == "create":
+            del responses[404]
+        for code in sorted(codes):
+            responses[code] = OpenApiResponse(ErrorSerializer, description=ERRORS[code])
         return responses

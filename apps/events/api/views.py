@@ -1,23 +1,31 @@
-"""Read-only endpoints of the events app, and a treaty's timeline (here, because events depend on treaties)."""
+"""Endpoints of the events app, and a treaty's timeline (here, because events depend on treaties)."""
 
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, renderers, viewsets
+from rest_framework import generics
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from apps.core.api.writes import CuratedModelViewSet
 from apps.events.filtersets import EventFilterSet, StatementFilterSet
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
 from apps.treaties.models import Treaty
 
-from .serializers import EventSerializer, StatementSerializer, TimelineEntrySerializer
+from .serializers import (
+    EventSerializer,
+    EventWriteSerializer,
+    StatementSerializer,
+    StatementWriteSerializer,
+    TimelineEntrySerializer,
+)
 
 # Unknown dates last on every database (SQLite and PostgreSQL disagree on where NULL sorts by default).
 DATE_ORDER = [F("date").asc(nulls_last=True), "slug"]
 
 
-class EventViewSet(viewsets.ReadOnlyModelViewSet):
+class EventViewSet(CuratedModelViewSet):
     """Dated acts and happenings: signatures, withdrawal notices, refused flights, meetings, with the states
     involved and the sources that report them."""
 
@@ -30,11 +38,12 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         .order_by(*DATE_ORDER)
     )
     serializer_class = EventSerializer
+    write_serializer_class = EventWriteSerializer
     filterset_class = EventFilterSet
     lookup_field = "slug"
 
 
-class StatementViewSet(viewsets.ReadOnlyModelViewSet):
+class StatementViewSet(CuratedModelViewSet):
     """What people and bodies said about treaties and events: the words, who said them, for whom, with what stance."""
 
     queryset = (
@@ -43,6 +52,7 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
         .order_by(*DATE_ORDER)
     )
     serializer_class = StatementSerializer
+    write_serializer_class = StatementWriteSerializer
     filterset_class = StatementFilterSet
     lookup_field = "slug"
 
@@ -85,7 +95,9 @@ class TreatyTimelineView(generics.ListAPIView):
     lookup_field = "slug"
     # One treaty's record is bounded; it comes whole, as JSON only (CSV cannot flatten two kinds of rows).
     pagination_class = None
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer]
+    renderer_classes = [
+        renderer for renderer in api_settings.DEFAULT_RENDERER_CLASSES if renderer.format in {"json", "api"}
+    ]
 
     @extend_schema(operation_id="treaties_timeline")
     def get(self, request, *args, **kwargs):

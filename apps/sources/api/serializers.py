@@ -1,8 +1,10 @@
 """Sources, and the citation shape every cited record shares."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer
 from apps.sources.choices import CitationStance
 from apps.sources.models import Citation, Source
 
@@ -53,4 +55,53 @@ class SourceSerializer(serializers.ModelSerializer):
             "document",
             "notes",
             "updated_at",
+        ]
+
+
+@extend_schema_serializer(component_name="Citation")
+class CitationWriteSerializer(serializers.Serializer):
+    """A citation as a curator's script sends it: the source by its slug, the passage, and how it bears on the record.
+
+    A record's ``citations`` are replaced as a whole by the list given; each is checked by its model's rules.
+    """
+
+    source = KeyRelatedField("slug", "sources", queryset=Source.objects.all(), help_text=help_text(Citation, "source"))
+    quote = serializers.CharField(help_text=help_text(Citation, "quote"))
+    locator = serializers.CharField(required=False, allow_blank=True, help_text=help_text(Citation, "locator"))
+    stance = serializers.ChoiceField(
+        choices=CitationStance.choices, required=False, help_text=help_text(Citation, "stance")
+    )
+    note = serializers.CharField(required=False, allow_blank=True, help_text=help_text(Citation, "note"))
+
+
+def citations_write_field(what: str) -> CitationWriteSerializer:
+    return CitationWriteSerializer(
+        many=True,
+        required=False,
+        help_text=f"Source passages for the {what}. When given, they replace all of its citations; when left out, "
+        "the citations stay as they are.",
+    )
+
+
+@extend_schema_serializer(component_name="Source")
+class SourceWriteSerializer(RecordWriteSerializer):
+    """A source document as curators' scripts write it."""
+
+    web_url = serializers.URLField(source="url", required=False, allow_blank=True, help_text=help_text(Source, "url"))
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug",
+            "title",
+            "publisher",
+            "author",
+            "web_url",
+            "archive_url",
+            "published_on",
+            "published_on_precision",
+            "language",
+            "kind",
+            "document",
+            "notes",
         ]

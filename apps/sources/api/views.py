@@ -1,17 +1,17 @@
-"""Read-only endpoints of the sources app."""
+"""Endpoints of the sources app."""
 
-from rest_framework import viewsets
-
+from apps.core.api.writes import CuratedModelViewSet
 from apps.sources.filtersets import SourceFilterSet
 from apps.sources.models import Source
 
-from .serializers import SourceSerializer
+from .serializers import SourceSerializer, SourceWriteSerializer
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(CuratedModelViewSet):
     """Documents the dataset is drawn from: news reports, official statements, treaty texts, reference works."""
 
     queryset = Source.objects.all()
     serializer_class = SourceSerializer
+    write_serializer_class = SourceWriteSerializer
     filterset_class = SourceFilterSet
     lookup_field = "slug"

@@ -1,9 +1,11 @@
 """Treaties, states and memberships, with brief embedded references so one call answers the question."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
-from apps.sources.api.serializers import CitationSerializer
+from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer
+from apps.sources.api.serializers import CitationSerializer, citations_write_field
 from apps.treaties.models import Membership, State, Treaty
 
 
@@ -93,3 +95,97 @@ class MembershipSerializer(serializers.ModelSerializer):
             "notes",
             "updated_at",
         ]
+
+
+def state_key_field(model, field: str, **kwargs) -> KeyRelatedField:
+    """A state given by its alpha-3 code, in any case (``rus`` or ``RUS``)."""
+    return KeyRelatedField(
+        "code",
+        "states",
+        normalise=str.upper,
+        queryset=State.objects.all(),
+        help_text=help_text(model, field),
+        **kwargs,
+    )
+
+
+def treaty_key_field(model, field: str, **kwargs) -> KeyRelatedField:
+    return KeyRelatedField(
+        "slug", "treaties", queryset=Treaty.objects.all(), help_text=help_text(model, field), **kwargs
+    )
+
+
+@extend_schema_serializer(component_name="State")
+class StateWriteSerializer(RecordWriteSerializer):
+    """A state as curators' scripts write it; ``successor_of`` is the predecessor's alpha-3 code."""
+
+    aliases = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text=help_text(State, "aliases"),
+    )
+    successor_of = state_key_field(State, "successor_of", required=False, allow_null=True)
+
+    class Meta:
+        model = State
+        fields = ["code", "name", "aliases", "kind", "successor_of", "notes"]
+
+
+@extend_schema_serializer(component_name="Treaty")
+class TreatyWriteSerializer(RecordWriteSerializer):
+    """A treaty as curators' scripts write it: depositaries by alpha-3 code, citations replaced as a whole."""
+
+    aliases = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text=help_text(Treaty, "aliases"),
+    )
+    depositaries = state_key_field(Treaty, "depositaries", many=True, required=False)
+    citations = citations_write_field("treaty's names, kind and status")
+
+    class Meta:
+        model = Treaty
+        fields = [
+            "slug",
+            "name",
+            "short_name",
+            "aliases",
+            "kind",
+            "domain",
+            "status",
+            "depositaries",
+            "summary",
+            "citations",
+            "notes",
+        ]
+        links = ["depositaries"]
+        children = ["citations"]
+
+
+@extend_schema_serializer(component_name="Membership")
+class MembershipWriteSerializer(RecordWriteSerializer):
+    """A membership as curators' scripts write it: the treaty by slug, the state by alpha-3 code, each date as
+    ``YYYY-MM-DD`` (the first day of its period) with its precision."""
+
+    treaty = treaty_key_field(Membership, "treaty")
+    state = state_key_field(Membership, "state")
+    citations = citations_write_field("membership and its dates")
+
+    class Meta:
+        model = Membership
+        fields = [
+            "slug",
+            "treaty",
+            "state",
+            "role",
+            "status",
+            "joined_on",
+            "joined_on_precision",
+            "withdrawal_notified_on",
+            "withdrawal_notified_on_precision",
+            "left_on",
+            "left_on_precision",
+            "citations",
+            "notes",
+        ]
+        children = ["citations"]

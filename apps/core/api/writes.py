@@ -1,0 +1,144 @@
+"""Curated writes: a viewset that reads anonymously and writes through the models' rules, conditionally.
+
+Reads use the viewset's ``serializer_class``; creates and updates use its ``write_serializer_class``, whose
+``validate()`` runs the model's ``full_clean()`` and whose ``save()`` goes through ``apps.core.services``. Responses to
+writes are the read representation of the saved record, with its new ``ETag``.
+"""
+
+import copy
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers, status, viewsets
+from rest_framework.response import Response
+
+from apps.core.services import record_save
+
+from .conditional import check_if_match, not_modified, validator_headers
+from .parsers import StrictJSONParser
+
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
+class RecordWriteSerializer(serializers.ModelSerializer):
+    """A record's writable fields, checked by the model's own ``full_clean()``, saved by ``record_save``.
+
+    ``Meta.links`` names many-to-many fields and ``Meta.children`` reverse relations replaced as a whole (given as
+    lists); both are optional in a request, and left as they are when omitted.
+    """
+
+    def validate(self, attrs):
+        model = self.Meta.model
+        related = {*getattr(self.Meta, "links", ()), *getattr(self.Meta, "children", ())}
+        record = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name not in related:
+                setattr(record, name, value)
+        try:
+            record.full_clean(exclude=list(related))
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self._by_field_name(error.message_dict)) from None
+        return attrs
+
+    def _by_field_name(self, errors: dict) -> dict:
+        """Model field names to the names clients send (``url`` of a source is ``web_url``)."""
+        names = {field.source: name for name, field in self.fields.items()}
+        return {
+            ("non_field_errors" if key == "__all__" else names.get(key, key)): value for key, value in errors.items()
+        }
+
+    def create(self, validated_data):
+        return self._save(self.Meta.model(), validated_data)
+
+    def update(self, instance, validated_data):
+        return self._save(instance, validated_data)
+
+    def _save(self, record, data):
+        links = {name: data.pop(name) for name in getattr(self.Meta, "links", ()) if name in data}
+        children = {name: data.pop(name) for name in getattr(self.Meta, "children", ()) if name in data}
+        return record_save(record=record, fields=data, links=links, children=children)
+
+
+class KeyRelatedField(serializers.SlugRelatedField):
+    """A related record given by its natural key (``"open-skies"``, ``"RUS"``); an unknown key names the endpoint."""
+
+    def __init__(self, slug_field: str, endpoint: str, normalise=None, **kwargs):
+        self.normalise = normalise
+        super().__init__(slug_field=slug_field, **kwargs)
+        self.endpoint = endpoint
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and self.normalise:
+            data = self.normalise(data.strip())
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return self.get_queryset().get(**{self.slug_field: data})
+        except self.get_queryset().model.DoesNotExist:
+            name = self.get_queryset().model._meta.verbose_name
+            raise serializers.ValidationError(
+                f"No {name} has the {self.slug_field} '{data}'; see /api/{self.endpoint}/.", code="does_not_exist"
+            ) from None
+
+
+class CuratedModelViewSet(viewsets.ModelViewSet):
+    """Anonymous reads; creates, conditional updates and deletes for users with the model's permissions.
+
+    Detail responses carry ``ETag`` and ``Last-Modified``; a GET naming the current ETag in ``If-None-Match`` is a
+    304. ``PUT``, ``PATCH`` and ``DELETE`` need ``If-Match`` (428 without it, 412 when the record changed since),
+    checked with the record locked inside the write's transaction, so of two writers holding the same ETag one wins
+    and the other gets a 412.
+    """
+
+    write_serializer_class: type[serializers.Serializer]
+    parser_classes = [StrictJSONParser]
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_serializer_class(self):
+        if self.action in {"create", "update", "partial_update"}:
+            return self.write_serializer_class
+        return self.serializer_class
+
+    def retrieve(self, request, *args, **kwargs):
+        record = self.get_object()
+        headers = validator_headers(record)
+        if not_modified(request, record):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(self.get_serializer(record).data, headers=headers)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            record = serializer.save()
+        return self._record_response(record, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            record = self._locked_object()
+            serializer = self.get_serializer(record, data=request.data, partial=kwargs.get("partial", False))
+            serializer.is_valid(raise_exception=True)
+            record = serializer.save()
+        return self._record_response(record, status.HTTP_200_OK)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            record = self._locked_object()
+            record.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _locked_object(self):
+        """The record, locked until the transaction ends (PostgreSQL row lock; SQLite's IMMEDIATE transactions
+        already serialise writers), after checking the request's If-Match against it."""
+        self.queryset = self.queryset.select_for_update(of=("self",))
+        record = self.get_object()
+        check_if_match(self.request, record)
+        return record
+
+    def _record_response(self, record, status_code: int) -> Response:
+        fresh = type(self).queryset.get(pk=record.pk)
+        data = self.serializer_class(fresh, context=self.get_serializer_context()).data
+        headers = validator_headers(fresh)
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = data["url"]
+        return Response(data, status=status_code, headers=headers)
