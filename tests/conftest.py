@@ -298,3 +298,69 @@ def fresh_cache(settings):
     """
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     caches["default"].clear()
+
+
+# --- Writes ------------------------------------------------------------------------------------------------------
+
+DATASET_MODELS = ["source", "state", "treaty", "membership", "event", "statement"]
+
+
+@pytest.fixture
+def curators_group(db):
+    """The curators group with add, change and delete on every dataset model (as the admin sets it up)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="curators")
+    codenames = [f"{action}_{model}" for action in ("add", "change", "delete") for model in DATASET_MODELS]
+    group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return group
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth.models import User
+
+    def build(name: str, *groups) -> User:
+        user = User.objects.create_user(name, password="a-long-test-password")
+        user.groups.add(*groups)
+        return user
+
+    return build
+
+
+def token_client(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def curator(make_user, curators_group):
+    """An API client authenticated with a curator's token."""
+    return token_client(make_user("curator", curators_group))
+
+
+@pytest.fixture
+def reviewer(make_user):
+    """An API client authenticated with the token of a user without write permissions."""
+    from django.contrib.auth.models import Group
+
+    return token_client(make_user("reviewer", Group.objects.get_or_create(name="reviewers")[0]))
+
+
+@pytest.fixture
+def write():
+    """Send a JSON write and check its status: ``write(client, "put", url, body, expect=200, etag=...)``."""
+
+    def send(client, method: str, path: str, body=None, *, expect: int, etag: str | None = None, **headers):
+        if etag is not None:
+            headers["HTTP_IF_MATCH"] = etag
+        response = getattr(client, method)(path, body, format="json", **headers)
+        assert response.status_code == expect, (response.status_code, response.content[:2000])
+        return response
+
+    return send

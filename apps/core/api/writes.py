@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
+from rest_framework.validators import UniqueValidator
 
 from apps.core.services import record_save
 
@@ -26,6 +27,16 @@ class RecordWriteSerializer(serializers.ModelSerializer):
     ``Meta.links`` names many-to-many fields and ``Meta.children`` reverse relations replaced as a whole (given as
     lists); both are optional in a request, and left as they are when omitted.
     """
+
+    def get_fields(self):
+        # Uniqueness is the model's rule, checked by full_clean() with the model's message: drop DRF's copies.
+        fields = super().get_fields()
+        for field in fields.values():
+            field.validators = [v for v in field.validators if not isinstance(v, UniqueValidator)]
+        return fields
+
+    def get_validators(self):
+        return []
 
     def validate(self, attrs):
         model = self.Meta.model
