@@ -12,7 +12,9 @@ Variables (all documented in the README):
     API_CACHE_TIMEOUT  seconds a cached API response is kept (default 600); writes invalidate it sooner.
 """
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -126,6 +128,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+    # Tests use a file too: an in-memory database shared between threads locks whole tables instead of waiting, so
+    # the concurrent-writer tests would see errors production never gives.
+    # One file per checkout, so test runs in different checkouts never share it.
+    _test_db = f"treatyapi-test-{hashlib.blake2b(str(BASE_DIR).encode(), digest_size=6).hexdigest()}.sqlite3"
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(Path(tempfile.gettempdir()) / _test_db))
 
 
 def cache_from_url(url: str) -> dict:
