@@ -363,3 +363,13 @@ def test_writes_are_saved_once_with_their_rows(open_skies, curator, write):
     assert treaty.citations.count() == 1
     assert not Membership.objects.filter(slug="inf-rus").exists()
     assert Event.objects.filter(slug="new-meeting").count() == 0
+
+
+def test_unknown_body_fields_are_400_naming_them(open_skies, curator, write):
+    url = detail("treaties", "inf")
+    body = {"sumary": "typo", "citations": [{"source": "tass-2021-russia-withdrawal", "quote": "Q.", "page": 3}]}
+    errors = write(curator, "patch", url, body, expect=400, etag=curator.get(url)["ETag"]).json()["errors"]
+    assert [(error["parameter"], error["code"]) for error in errors] == [("sumary", "unknown")]
+    del body["sumary"]
+    errors = write(curator, "patch", url, body, expect=400, etag=curator.get(url)["ETag"]).json()["errors"]
+    assert [error["parameter"] for error in errors] == ["citations[0].page"]

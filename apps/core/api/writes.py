@@ -38,6 +38,10 @@ class RecordWriteSerializer(serializers.ModelSerializer):
     def get_validators(self):
         return []
 
+    def to_internal_value(self, data):
+        refuse_unknown_fields(self, data)
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         model = self.Meta.model
         related = {*getattr(self.Meta, "links", ()), *getattr(self.Meta, "children", ())}
@@ -68,6 +72,27 @@ class RecordWriteSerializer(serializers.ModelSerializer):
         links = {name: data.pop(name) for name in getattr(self.Meta, "links", ()) if name in data}
         children = {name: data.pop(name) for name in getattr(self.Meta, "children", ()) if name in data}
         return record_save(record=record, fields=data, links=links, children=children)
+
+
+def refuse_unknown_fields(serializer: serializers.Serializer, data) -> None:
+    """A field the serializer does not know is a 400 (a typo must not be silently dropped), like a query parameter."""
+    if not isinstance(data, dict):
+        return
+    writable = [name for name, field in serializer.fields.items() if not field.read_only]
+    unknown = [name for name in data if name not in writable]
+    if unknown:
+        accepted = ", ".join(writable)
+        raise serializers.ValidationError(
+            {name: [f"Unknown field '{name}'; this accepts: {accepted}."] for name in unknown}, code="unknown"
+        )
+
+
+class StrictSerializer(serializers.Serializer):
+    """A nested input object that refuses fields it does not know."""
+
+    def to_internal_value(self, data):
+        refuse_unknown_fields(self, data)
+        return super().to_internal_value(data)
 
 
 class KeyRelatedField(serializers.SlugRelatedField):

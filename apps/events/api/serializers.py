@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.api.serializers import KeyLinkField, PartialDateSerializer, SelfLinkField, help_text
-from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer
+from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer, StrictSerializer
 from apps.events.choices import ParticipantRole
 from apps.events.models import Event, EventParticipant, Statement
 from apps.sources.api.serializers import CitationSerializer, citations_write_field
@@ -118,7 +118,7 @@ class TimelineEntrySerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="EventParticipant")
-class ParticipantWriteSerializer(serializers.Serializer):
+class ParticipantWriteSerializer(StrictSerializer):
     """A state's part in an event: its alpha-3 code (any case) and its role."""
 
     state = state_key_field(EventParticipant, "state")

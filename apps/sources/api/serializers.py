@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
-from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer
+from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer, StrictSerializer
 from apps.sources.choices import CitationStance
 from apps.sources.models import Citation, Source
 
@@ -59,7 +59,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="Citation")
-class CitationWriteSerializer(serializers.Serializer):
+class CitationWriteSerializer(StrictSerializer):
     """A citation as a curator's script sends it: the source by its slug, the passage, and how it bears on the record.
 
     A record's ``citations`` are replaced as a whole by the list given; each is checked by its model's rules.
