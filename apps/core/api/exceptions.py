@@ -85,8 +85,11 @@ def _parameter_errors(detail, prefix: str = "") -> list[dict]:
     if isinstance(detail, dict):
         errors = []
         for name, messages in detail.items():
-            name = "" if name == "non_field_errors" else str(name)
-            path = f"{prefix}.{name}" if prefix and name else prefix or name
+            if isinstance(name, int):  # DRF keys a list's errors by index
+                path = f"{prefix}[{name}]"
+            else:
+                name = "" if name == "non_field_errors" else str(name)
+                path = f"{prefix}.{name}" if prefix and name else prefix or name
             errors += _parameter_errors(messages, path)
         return errors
     if isinstance(detail, list):
