@@ -226,6 +226,7 @@ def test_citations_given_replace_the_old_ones_and_omitted_leave_them(open_skies,
             "language",
             "Use a BCP 47 language tag such as 'en' or 'en-GB'.",
         ),
+        ("sources", "tass-2021-russia-withdrawal", {"web_url": "not a url"}, "web_url", "Enter a valid URL."),
         (
             "treaties",
             "inf",
@@ -373,3 +374,11 @@ def test_unknown_body_fields_are_400_naming_them(open_skies, curator, write):
     del body["sumary"]
     errors = write(curator, "patch", url, body, expect=400, etag=curator.get(url)["ETag"]).json()["errors"]
     assert [error["parameter"] for error in errors] == ["citations[0].page"]
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_methods_an_endpoint_lacks_are_405_even_anonymously(open_skies, write, method):
+    """A read-only endpoint answers 405 (with Allow), not 401: there are no credentials that would make it work."""
+    response = write(APIClient(), method, "/api/treaties/open-skies/timeline/", {}, expect=405)
+    assert response.json()["code"] == "method_not_allowed"
+    assert "PUT" not in response["Allow"]

@@ -232,7 +232,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.ModelPermissionsOrAnonReadOnly"],
     # Counted in the shared cache (CACHE_URL), so the limits hold across processes and machines.
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.api.throttling.AnonThrottle", "apps.core.api.throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -263,6 +263,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # An optional choice ("" for an unknown date's precision) stays its enum, not a separate BlankEnum component.
     "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.add_write_links",
+        "apps.core.api.schema.document_empty_filters",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -167,3 +167,48 @@ class AutoSchema(SpectacularAutoSchema):
         for code in sorted(codes):
             responses[code] = OpenApiResponse(ErrorSerializer, description=ERRORS[code])
         return responses
+
+
+def document_empty_filters(result, generator, request, public):
+    """An empty filter value (``?treaty=``) means "no filter" (docs/api.md): say so with ``allowEmptyValue``."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method != "get":
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] not in {"page", "page_size", "format"}:
+                    parameter["allowEmptyValue"] = True
+    return result
+
+
+def add_write_links(result, generator, request, public):
+    """OpenAPI links from a created or fetched record to its detail, update and delete operations.
+
+    They tell clients (and Schemathesis's stateful phase) that the key comes from the response body and the
+    ``If-Match`` value from its ``ETag`` header.
+    """
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        create = operations.get("post")
+        if not create or "{" in path:
+            continue
+        resource = create["operationId"].removesuffix("_create")
+        detail = next((p for p in paths if p.startswith(path + "{") and p.count("/") == path.count("/") + 1), None)
+        if detail is None:
+            continue
+        key = detail[len(path) + 1 : -2]
+        keyed = {key: f"$response.body#/{key}"}
+        conditional = {**keyed, "header.If-Match": "$response.header.ETag"}
+        links = {
+            "Retrieve": {"operationId": f"{resource}_retrieve", "parameters": keyed},
+            "Update": {"operationId": f"{resource}_partial_update", "parameters": conditional},
+            "Delete": {"operationId": f"{resource}_destroy", "parameters": conditional},
+        }
+        create["responses"]["201"]["links"] = links
+        for method in ("get", "patch", "put"):
+            operation = paths[detail].get(method)
+            if operation:
+                operation["responses"]["200"]["links"] = {
+                    name: link for name, link in links.items() if name != "Retrieve"
+                }
+    return result

@@ -36,7 +36,9 @@ class SourceSerializer(serializers.ModelSerializer):
     """A source document. ``web_url`` is the document's own address (``url`` is this record's API address)."""
 
     url = SelfLinkField("source-detail", "slug")
-    web_url = serializers.URLField(source="url", help_text=help_text(Source, "url"))
+    # A URL, or empty when unknown (so not format "uri" in the schema).
+    web_url = serializers.CharField(source="url", help_text=help_text(Source, "url"))
+    archive_url = serializers.CharField(help_text=help_text(Source, "archive_url"))
     published_on = PartialDateSerializer("published_on")
 
     class Meta:
@@ -87,7 +89,13 @@ def citations_write_field(what: str) -> CitationWriteSerializer:
 class SourceWriteSerializer(RecordWriteSerializer):
     """A source document as curators' scripts write it."""
 
-    web_url = serializers.URLField(source="url", required=False, allow_blank=True, help_text=help_text(Source, "url"))
+    # A URL or empty: the model's URLField validator checks it (full_clean), so the schema says "string".
+    web_url = serializers.CharField(
+        source="url", required=False, allow_blank=True, max_length=500, help_text=help_text(Source, "url")
+    )
+    archive_url = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=help_text(Source, "archive_url")
+    )
 
     class Meta:
         model = Source
