@@ -41,7 +41,7 @@ group.permissions.add(*Permission.objects.filter(codename__in=[f'{a}_{m}' for a 
 user, _ = User.objects.get_or_create(username='fuzz-curator')
 user.groups.add(group)
 print(Token.objects.get_or_create(user=user)[0].key)
-")
+" | tail -n 1 | tr -d '[:space:]')
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 .venv/bin/gunicorn treatyapi.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile "$OUT/access.log" \

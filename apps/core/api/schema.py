@@ -170,13 +170,13 @@ class AutoSchema(SpectacularAutoSchema):
 
 
 def document_empty_filters(result, generator, request, public):
-    """An empty filter value (``?treaty=``) means "no filter" (docs/api.md): say so with ``allowEmptyValue``."""
+    """An empty filter value (``?treaty=``) means "no filter" and an empty ``format`` the default (docs/api.md)."""
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method != "get":
                 continue
             for parameter in operation.get("parameters", []):
-                if parameter["in"] == "query" and parameter["name"] not in {"page", "page_size", "format"}:
+                if parameter["in"] == "query" and parameter["name"] not in {"page", "page_size"}:
                     parameter["allowEmptyValue"] = True
     return result
 
