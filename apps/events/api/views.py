@@ -48,7 +48,9 @@ class StatementViewSet(CuratedModelViewSet):
 
     queryset = (
         Statement.objects.select_related("treaty", "on_behalf_of", "responds_to")
-        .prefetch_related("joint_with", Prefetch("citations", StatementCitation.objects.select_related("source")))
+        .prefetch_related(
+            "joint_with", "mentions", Prefetch("citations", StatementCitation.objects.select_related("source"))
+        )
         .order_by(*DATE_ORDER)
     )
     serializer_class = StatementSerializer
