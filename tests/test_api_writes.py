@@ -61,6 +61,7 @@ NEW = {
             "text": "We take note.",
             "on_behalf_of": "USA",
             "joint_with": ["blr"],
+            "mentions": ["rus"],
             "treaty": "open-skies",
             "responds_to": "us-withdrawal-notice",
             "date": None,
@@ -382,3 +383,11 @@ def test_methods_an_endpoint_lacks_are_405_even_anonymously(open_skies, write, m
     response = write(APIClient(), method, "/api/treaties/open-skies/timeline/", {}, expect=405)
     assert response.json()["code"] == "method_not_allowed"
     assert "PUT" not in response["Allow"]
+
+
+def test_a_statement_names_its_states_by_code(open_skies, curator, write):
+    body = write(curator, "post", "/api/statements/", NEW["statements"][1], expect=201).json()
+    assert body["on_behalf_of"]["code"] == "USA"
+    assert [state["code"] for state in body["joint_with"]] == ["BLR"]
+    assert [state["code"] for state in body["mentions"]] == ["RUS"]
+    assert body["responds_to"]["slug"] == "us-withdrawal-notice"

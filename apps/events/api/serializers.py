@@ -165,6 +165,7 @@ class StatementWriteSerializer(RecordWriteSerializer):
 
     on_behalf_of = state_key_field(Statement, "on_behalf_of", required=False, allow_null=True)
     joint_with = state_key_field(Statement, "joint_with", many=True, required=False)
+    mentions = state_key_field(Statement, "mentions", many=True, required=False)
     treaty = treaty_key_field(Statement, "treaty", required=False, allow_null=True)
     responds_to = KeyRelatedField(
         "slug",
@@ -184,6 +185,7 @@ class StatementWriteSerializer(RecordWriteSerializer):
             "speaker_title",
             "on_behalf_of",
             "joint_with",
+            "mentions",
             "kind",
             "stance",
             "text",
@@ -195,5 +197,5 @@ class StatementWriteSerializer(RecordWriteSerializer):
             "citations",
             "notes",
         ]
-        links = ["joint_with"]
+        links = ["joint_with", "mentions"]
         children = ["citations"]
