@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz every operation of the OpenAPI schema with Schemathesis against a live gunicorn on the database DATABASE_URL
 # names (a new SQLite file when unset): reads anonymously, then every operation (writes included, and the stateful
-# phase) with a curator's token. Settings (seed, examples, checks) are in .ci/schemathesis.toml.
+# phase) with the token of a user holding every add/change/delete permission of the dataset (so deletes are fuzzed
+# too, whatever the curators role grants). Settings (seed, examples, checks) are in .ci/schemathesis.toml.
 # Usage: bash .ci/fuzz.sh [label]    Writes its reports to build/fuzz/<label>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,7 @@ TOKEN=$("$PY" manage.py shell -c "
 from django.contrib.auth.models import Group, Permission, User
 from rest_framework.authtoken.models import Token
 models = ['source', 'state', 'treaty', 'membership', 'event', 'statement']
-group, _ = Group.objects.get_or_create(name='curators')
+group, _ = Group.objects.get_or_create(name='api-fuzz-writers')
 group.permissions.add(*Permission.objects.filter(codename__in=[f'{a}_{m}' for a in ('add', 'change', 'delete') for m in models]))
 user, _ = User.objects.get_or_create(username='fuzz-curator')
 user.groups.add(group)

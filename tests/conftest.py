@@ -306,18 +306,19 @@ DATASET_MODELS = ["source", "state", "treaty", "membership", "event", "statement
 
 
 @pytest.fixture
-def curators_group(db):
-    """The curators group with add, change and delete on every dataset model (as the admin sets it up)."""
+def writers_group(db):
+    """A group holding add, change and delete on every dataset model: the API gives exactly what the model
+    permissions give (the curators role of the admin may hold less, e.g. no deletes)."""
     from django.contrib.auth.models import Group, Permission
 
-    group, _ = Group.objects.get_or_create(name="curators")
+    group, _ = Group.objects.get_or_create(name="api-writers")
     codenames = [f"{action}_{model}" for action in ("add", "change", "delete") for model in DATASET_MODELS]
     group.permissions.add(*Permission.objects.filter(codename__in=codenames))
     return group
 
 
 @pytest.fixture
-def make_user(db):
+def make_api_user(db):
     from django.contrib.auth.models import User
 
     def build(name: str, *groups) -> User:
@@ -339,17 +340,17 @@ def token_client(user):
 
 
 @pytest.fixture
-def curator(make_user, curators_group):
-    """An API client authenticated with a curator's token."""
-    return token_client(make_user("curator", curators_group))
+def curator_api(make_api_user, writers_group):
+    """An API client authenticated with the token of a user holding every write permission."""
+    return token_client(make_api_user("curator-script", writers_group))
 
 
 @pytest.fixture
-def reviewer(make_user):
+def reviewer_api(make_api_user):
     """An API client authenticated with the token of a user without write permissions."""
     from django.contrib.auth.models import Group
 
-    return token_client(make_user("reviewer", Group.objects.get_or_create(name="reviewers")[0]))
+    return token_client(make_api_user("reviewer-script", Group.objects.get_or_create(name="reviewers")[0]))
 
 
 @pytest.fixture

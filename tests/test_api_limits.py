@@ -13,9 +13,9 @@ def raw_patch(client, body: bytes, content_type: str = "application/json", **hea
     return client.generic("PATCH", URL, body, content_type=content_type, HTTP_IF_MATCH=etag, **headers)
 
 
-def test_bodies_over_the_size_limit_are_413(open_skies, curator, settings):
+def test_bodies_over_the_size_limit_are_413(open_skies, curator_api, settings):
     settings.API_MAX_BODY_BYTES = 1000
-    response = raw_patch(curator, b'{"summary": "' + b"x" * 2000 + b'"}')
+    response = raw_patch(curator_api, b'{"summary": "' + b"x" * 2000 + b'"}')
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
     assert "limit of 1000 bytes" in response.json()["detail"] or "the limit is 1000 bytes" in response.json()["detail"]
@@ -24,8 +24,8 @@ def test_bodies_over_the_size_limit_are_413(open_skies, curator, settings):
 @pytest.mark.parametrize(
     "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"]
 )
-def test_bodies_other_than_json_are_415(open_skies, curator, content_type):
-    response = raw_patch(curator, b"summary=x", content_type)
+def test_bodies_other_than_json_are_415(open_skies, curator_api, content_type):
+    response = raw_patch(curator_api, b"summary=x", content_type)
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
 
@@ -39,8 +39,8 @@ def test_bodies_other_than_json_are_415(open_skies, curator, content_type):
         (b'{"summary": NaN}', "not valid JSON"),
     ],
 )
-def test_malformed_bodies_are_400(open_skies, curator, body, message):
-    response = raw_patch(curator, body)
+def test_malformed_bodies_are_400(open_skies, curator_api, body, message):
+    response = raw_patch(curator_api, body)
     assert response.status_code == 400, response.content
     assert message in response.json()["detail"]
 
@@ -54,23 +54,23 @@ def test_malformed_bodies_are_400(open_skies, curator, body, message):
         ({"citations": [{"source": "tass-2021-russia-withdrawal", "quote": "q\u0000"}]}, "citations[0].quote"),
     ],
 )
-def test_text_no_database_stores_is_400_naming_the_field(open_skies, curator, body, field):
+def test_text_no_database_stores_is_400_naming_the_field(open_skies, curator_api, body, field):
     """NUL (refused by PostgreSQL) and unpaired surrogates (not UTF-8) are refused before any query, on both DBs."""
     import json
 
-    response = raw_patch(curator, json.dumps(body).encode())
+    response = raw_patch(curator_api, json.dumps(body).encode())
     assert response.status_code == 400, response.content
     assert [error["parameter"] for error in response.json()["errors"]] == [field]
 
 
-def test_ten_thousand_characters_in_a_bounded_field_is_400(open_skies, curator, write):
-    response = write(curator, "patch", URL, {"name": "x" * 10_000}, expect=400, etag=curator.get(URL)["ETag"])
+def test_ten_thousand_characters_in_a_bounded_field_is_400(open_skies, curator_api, write):
+    response = write(curator_api, "patch", URL, {"name": "x" * 10_000}, expect=400, etag=curator_api.get(URL)["ETag"])
     assert response.json()["errors"][0]["parameter"] == "name"
     assert "300 characters" in response.json()["errors"][0]["message"]
 
 
-def test_ten_thousand_characters_in_free_text_is_stored(open_skies, curator, write):
-    write(curator, "patch", URL, {"summary": "y" * 10_000}, expect=200, etag=curator.get(URL)["ETag"])
+def test_ten_thousand_characters_in_free_text_is_stored(open_skies, curator_api, write):
+    write(curator_api, "patch", URL, {"summary": "y" * 10_000}, expect=200, etag=curator_api.get(URL)["ETag"])
     assert len(Treaty.objects.get(slug="inf").summary) == 10_000
 
 
@@ -78,8 +78,8 @@ def test_ten_thousand_characters_in_free_text_is_stored(open_skies, curator, wri
     "text",
     ["Türkiye", "Беларусь", "دولة", "👩🏽‍🚀 flags 🇺🇦", "e\u0301 combining", "\u200bzero\u200dwidth", "\U0010fffd"],
 )
-def test_unusual_unicode_round_trips(open_skies, curator, write, text):
-    response = write(curator, "patch", URL, {"summary": text}, expect=200, etag=curator.get(URL)["ETag"])
+def test_unusual_unicode_round_trips(open_skies, curator_api, write, text):
+    response = write(curator_api, "patch", URL, {"summary": text}, expect=200, etag=curator_api.get(URL)["ETag"])
     assert response.json()["summary"] == text
     assert APIClient().get(URL).json()["summary"] == text
 
@@ -91,8 +91,8 @@ def test_sql_and_like_wildcards_in_search_match_literally(open_skies, q):
     assert Treaty.objects.count() == 2
 
 
-def test_like_wildcards_in_stored_text_are_found_literally(open_skies, curator, write):
-    write(curator, "patch", URL, {"summary": "Cut by 100% in_full"}, expect=200, etag=curator.get(URL)["ETag"])
+def test_like_wildcards_in_stored_text_are_found_literally(open_skies, curator_api, write):
+    write(curator_api, "patch", URL, {"summary": "Cut by 100% in_full"}, expect=200, etag=curator_api.get(URL)["ETag"])
     assert [t["slug"] for t in APIClient().get("/api/treaties/", {"q": "100% in_"}).json()["results"]] == ["inf"]
 
 
@@ -134,10 +134,10 @@ def test_anonymous_clients_are_throttled_with_retry_after(open_skies, settings):
     assert (body["status"], body["code"], body["errors"]) == (429, "throttled", [])
 
 
-def test_tokens_are_throttled_per_user(open_skies, curator, settings):
+def test_tokens_are_throttled_per_user(open_skies, curator_api, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": "2/min"}}
-    assert [curator.get(URL).status_code for _ in range(3)] == [200, 200, 429]
-    assert int(curator.get(URL)["Retry-After"]) > 0
+    assert [curator_api.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+    assert int(curator_api.get(URL)["Retry-After"]) > 0
 
 
 def test_throttle_counts_live_in_the_shared_cache(open_skies, settings):

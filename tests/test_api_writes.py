@@ -108,41 +108,41 @@ def test_anonymous_writes_are_401_with_the_error_body(open_skies, write, endpoin
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_users_without_the_model_permission_are_403(open_skies, reviewer, write, endpoint):
+def test_users_without_the_model_permission_are_403(open_skies, reviewer_api, write, endpoint):
     key, body = NEW[endpoint]
-    assert reviewer.get(detail(endpoint, key)).status_code == 200
+    assert reviewer_api.get(detail(endpoint, key)).status_code == 200
     for method, path in [
         ("post", f"/api/{endpoint}/"),
         ("patch", detail(endpoint, key)),
         ("delete", detail(endpoint, key)),
     ]:
-        response = write(reviewer, method, path, body, expect=403, etag='"x"')
+        response = write(reviewer_api, method, path, body, expect=403, etag='"x"')
         assert response.json()["code"] == "permission_denied"
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_curators_create_update_and_delete(open_skies, curator, write, endpoint):
+def test_curators_create_update_and_delete(open_skies, curator_api, write, endpoint):
     """A create answers the record as a GET shows it, with Location and ETag; updates and deletes follow."""
     _, body = NEW[endpoint]
-    created = write(curator, "post", f"/api/{endpoint}/", body, expect=201)
+    created = write(curator_api, "post", f"/api/{endpoint}/", body, expect=201)
     url = created["Location"]
     assert created.json()["url"] == url
-    shown = curator.get(url)
+    shown = curator_api.get(url)
     assert shown.json() == created.json()
     assert shown["ETag"] == created["ETag"]
 
     changed = write(
-        curator, "patch", url, {"notes": "Checked against the treaty text."}, expect=200, etag=created["ETag"]
+        curator_api, "patch", url, {"notes": "Checked against the treaty text."}, expect=200, etag=created["ETag"]
     )
     assert changed.json()["notes"] == "Checked against the treaty text."
     assert changed["ETag"] != created["ETag"]
 
-    write(curator, "delete", url, expect=204, etag=changed["ETag"])
-    assert curator.get(url).status_code == 404
+    write(curator_api, "delete", url, expect=204, etag=changed["ETag"])
+    assert curator_api.get(url).status_code == 404
 
 
-def test_a_created_record_embeds_its_references(open_skies, curator, write):
-    body = write(curator, "post", "/api/memberships/", NEW["memberships"][1], expect=201).json()
+def test_a_created_record_embeds_its_references(open_skies, curator_api, write):
+    body = write(curator_api, "post", "/api/memberships/", NEW["memberships"][1], expect=201).json()
     assert body["treaty"]["slug"] == "inf" and body["state"]["code"] == "RUS"
     assert body["joined_on"] == {
         "start": "1988-06-01",
@@ -153,17 +153,17 @@ def test_a_created_record_embeds_its_references(open_skies, curator, write):
     assert [(c["source"]["slug"], c["quote"], c["locator"]) for c in body["citations"]] == [
         ("reuters-2020-us-notice", "Russia was a party.", "para. 1")
     ]
-    event = write(curator, "post", "/api/events/", NEW["events"][1], expect=201).json()
+    event = write(curator_api, "post", "/api/events/", NEW["events"][1], expect=201).json()
     assert [(p["code"], p["role"]) for p in event["participants"]] == [("RUS", "actor")]
 
 
-def test_citations_given_replace_the_old_ones_and_omitted_leave_them(open_skies, curator, write):
+def test_citations_given_replace_the_old_ones_and_omitted_leave_them(open_skies, curator_api, write):
     url = detail("memberships", "open-skies-usa")
-    before = curator.get(url)
-    kept = write(curator, "patch", url, {"notes": "n"}, expect=200, etag=before["ETag"])
+    before = curator_api.get(url)
+    kept = write(curator_api, "patch", url, {"notes": "n"}, expect=200, etag=before["ETag"])
     assert kept.json()["citations"] == before.json()["citations"]
     replaced = write(
-        curator,
+        curator_api,
         "patch",
         url,
         {
@@ -256,10 +256,10 @@ def test_citations_given_replace_the_old_ones_and_omitted_leave_them(open_skies,
         ),
     ],
 )
-def test_model_rules_are_400s_naming_the_field(open_skies, curator, write, endpoint, key, change, field, message):
+def test_model_rules_are_400s_naming_the_field(open_skies, curator_api, write, endpoint, key, change, field, message):
     """The API enforces the models' own rules (full_clean), with the models' messages, on the field at fault."""
     url = detail(endpoint, key)
-    response = write(curator, "patch", url, change, expect=400, etag=curator.get(url)["ETag"])
+    response = write(curator_api, "patch", url, change, expect=400, etag=curator_api.get(url)["ETag"])
     body = response.json()
     assert body["status"] == 400 and body["code"] == "invalid"
     assert {"parameter": field, "message": message} in [
@@ -268,12 +268,12 @@ def test_model_rules_are_400s_naming_the_field(open_skies, curator, write, endpo
     assert body["detail"].startswith("Invalid field")
 
 
-def test_a_failed_write_changes_nothing(open_skies, curator, write):
+def test_a_failed_write_changes_nothing(open_skies, curator_api, write):
     """Citations are replaced in the same transaction as the record: a bad citation leaves both as they were."""
     url = detail("treaties", "inf")
-    before = curator.get(url).json()
+    before = curator_api.get(url).json()
     write(
-        curator,
+        curator_api,
         "patch",
         url,
         {
@@ -284,18 +284,18 @@ def test_a_failed_write_changes_nothing(open_skies, curator, write):
             ],
         },
         expect=400,
-        etag=curator.get(url)["ETag"],
+        etag=curator_api.get(url)["ETag"],
     )
-    assert curator.get(url).json() == before
+    assert curator_api.get(url).json() == before
 
 
-def test_required_fields_are_named(open_skies, curator, write):
-    body = write(curator, "post", "/api/events/", {"slug": "x"}, expect=400).json()
+def test_required_fields_are_named(open_skies, curator_api, write):
+    body = write(curator_api, "post", "/api/events/", {"slug": "x"}, expect=400).json()
     assert {error["parameter"] for error in body["errors"]} == {"type", "title"}
 
 
-def test_a_taken_key_is_400_naming_it(open_skies, curator, write):
-    body = write(curator, "post", "/api/treaties/", {**NEW["treaties"][1], "slug": "inf"}, expect=400).json()
+def test_a_taken_key_is_400_naming_it(open_skies, curator_api, write):
+    body = write(curator_api, "post", "/api/treaties/", {**NEW["treaties"][1], "slug": "inf"}, expect=400).json()
     assert body["errors"][0]["parameter"] == "slug"
 
 
@@ -308,9 +308,9 @@ def test_a_taken_key_is_400_naming_it(open_skies, curator, write):
         ("events/us-withdrawal-notice", {"statements"}),
     ],
 )
-def test_deleting_a_record_others_depend_on_is_409_naming_them(open_skies, curator, write, path, dependents):
+def test_deleting_a_record_others_depend_on_is_409_naming_them(open_skies, curator_api, write, path, dependents):
     url = f"/api/{path}/"
-    response = write(curator, "delete", url, expect=409, etag=curator.get(url)["ETag"])
+    response = write(curator_api, "delete", url, expect=409, etag=curator_api.get(url)["ETag"])
     body = response.json()
     assert body["code"] == "conflict"
     assert {error["parameter"] for error in body["errors"]} <= dependents | {
@@ -322,20 +322,20 @@ def test_deleting_a_record_others_depend_on_is_409_naming_them(open_skies, curat
     }
     assert {error["parameter"] for error in body["errors"]} & dependents
     assert all(error["code"] == "protected" for error in body["errors"])
-    assert curator.get(url).status_code == 200
+    assert curator_api.get(url).status_code == 200
 
 
-def test_protected_delete_names_the_dependents(open_skies, curator, write):
+def test_protected_delete_names_the_dependents(open_skies, curator_api, write):
     url = detail("events", "us-withdrawal-notice")
-    body = write(curator, "delete", url, expect=409, etag=curator.get(url)["ETag"]).json()
+    body = write(curator_api, "delete", url, expect=409, etag=curator_api.get(url)["ETag"]).json()
     assert body["errors"] == [
         {"parameter": "statements", "message": "1 statement refer to it: peskov-regrets.", "code": "protected"}
     ]
 
 
-def test_session_writes_need_the_csrf_token(open_skies, make_user, curators_group):
+def test_session_writes_need_the_csrf_token(open_skies, make_api_user, writers_group):
     client = APIClient(enforce_csrf_checks=True)
-    client.force_login(make_user("browser", curators_group))
+    client.force_login(make_api_user("browser", writers_group))
     body = {"notes": "From the browser."}
     url = detail("treaties", "inf")
     etag = client.get(url)["ETag"]
@@ -349,17 +349,17 @@ def test_session_writes_need_the_csrf_token(open_skies, make_user, curators_grou
     assert accepted.json()["notes"] == "From the browser."
 
 
-def test_method_not_allowed_and_unknown_keys_keep_the_error_shape(open_skies, curator, write):
-    body = write(curator, "post", detail("events", "inf-termination"), {}, expect=405).json()
+def test_method_not_allowed_and_unknown_keys_keep_the_error_shape(open_skies, curator_api, write):
+    body = write(curator_api, "post", detail("events", "inf-termination"), {}, expect=405).json()
     assert body == {"status": 405, "code": "method_not_allowed", "detail": 'Method "POST" not allowed.', "errors": []}
-    body = write(curator, "patch", detail("events", "no-such-event"), {}, expect=404, etag='"x"').json()
+    body = write(curator_api, "patch", detail("events", "no-such-event"), {}, expect=404, etag='"x"').json()
     assert body["errors"] == [
         {"parameter": "slug", "message": "No event has the slug 'no-such-event'.", "code": "not_found"}
     ]
 
 
-def test_writes_are_saved_once_with_their_rows(open_skies, curator, write):
-    write(curator, "post", "/api/treaties/", NEW["treaties"][1], expect=201)
+def test_writes_are_saved_once_with_their_rows(open_skies, curator_api, write):
+    write(curator_api, "post", "/api/treaties/", NEW["treaties"][1], expect=201)
     treaty = Treaty.objects.get(slug="cfe")
     assert list(treaty.depositaries.values_list("code", flat=True)) == ["USA"]
     assert treaty.citations.count() == 1
@@ -367,13 +367,13 @@ def test_writes_are_saved_once_with_their_rows(open_skies, curator, write):
     assert Event.objects.filter(slug="new-meeting").count() == 0
 
 
-def test_unknown_body_fields_are_400_naming_them(open_skies, curator, write):
+def test_unknown_body_fields_are_400_naming_them(open_skies, curator_api, write):
     url = detail("treaties", "inf")
     body = {"sumary": "typo", "citations": [{"source": "tass-2021-russia-withdrawal", "quote": "Q.", "page": 3}]}
-    errors = write(curator, "patch", url, body, expect=400, etag=curator.get(url)["ETag"]).json()["errors"]
+    errors = write(curator_api, "patch", url, body, expect=400, etag=curator_api.get(url)["ETag"]).json()["errors"]
     assert [(error["parameter"], error["code"]) for error in errors] == [("sumary", "unknown")]
     del body["sumary"]
-    errors = write(curator, "patch", url, body, expect=400, etag=curator.get(url)["ETag"]).json()["errors"]
+    errors = write(curator_api, "patch", url, body, expect=400, etag=curator_api.get(url)["ETag"]).json()["errors"]
     assert [error["parameter"] for error in errors] == ["citations[0].page"]
 
 
@@ -385,8 +385,8 @@ def test_methods_an_endpoint_lacks_are_405_even_anonymously(open_skies, write, m
     assert "PUT" not in response["Allow"]
 
 
-def test_a_statement_names_its_states_by_code(open_skies, curator, write):
-    body = write(curator, "post", "/api/statements/", NEW["statements"][1], expect=201).json()
+def test_a_statement_names_its_states_by_code(open_skies, curator_api, write):
+    body = write(curator_api, "post", "/api/statements/", NEW["statements"][1], expect=201).json()
     assert body["on_behalf_of"]["code"] == "USA"
     assert [state["code"] for state in body["joint_with"]] == ["BLR"]
     assert [state["code"] for state in body["mentions"]] == ["RUS"]
