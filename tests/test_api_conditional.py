@@ -61,7 +61,8 @@ def test_a_write_changes_the_etag_seen_by_cached_and_uncached_reads(open_skies, 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_writes_without_if_match_are_428(open_skies, curator_api, write, method):
-    body = write(curator_api, method, "/api/treaties/inf/", {"summary": "x"}, expect=428).json()
+    full = {"slug": "inf", "name": "INF Treaty", "kind": "bilateral", "domain": "arms_control", "summary": "x"}
+    body = write(curator_api, method, "/api/treaties/inf/", full, expect=428).json()
     assert body["status"] == 428 and body["code"] == "precondition_required"
     assert body["errors"] == [{"parameter": "If-Match", "message": "This header is required.", "code": "required"}]
 

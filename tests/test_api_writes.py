@@ -391,3 +391,29 @@ def test_a_statement_names_its_states_by_code(open_skies, curator_api, write):
     assert [state["code"] for state in body["joint_with"]] == ["BLR"]
     assert [state["code"] for state in body["mentions"]] == ["RUS"]
     assert body["responds_to"]["slug"] == "us-withdrawal-notice"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"notes": 0}, "notes", "Give a string."),
+        ({"kind": 1}, "kind", "Give a string."),
+        ({"successor_of": ""}, "successor_of", "Give a key, or null to leave it empty."),
+    ],
+)
+def test_values_of_the_wrong_type_are_not_coerced(open_skies, curator_api, write, change, field, message):
+    url = detail("states", "RUS")
+    body = write(curator_api, "patch", url, change, expect=400, etag=curator_api.get(url)["ETag"]).json()
+    assert [(e["parameter"], e["message"]) for e in body["errors"]] == [(field, message)]
+
+
+def test_a_boolean_must_be_a_boolean(open_skies, curator_api, write):
+    url = detail("statements", "peskov-regrets")
+    body = write(curator_api, "patch", url, {"is_verbatim": "true"}, expect=400, etag=curator_api.get(url)["ETag"])
+    assert body.json()["errors"][0]["parameter"] == "is_verbatim"
+
+
+def test_a_malformed_body_is_400_before_the_precondition(open_skies, curator_api, write):
+    """Whatever If-Match says, a body that could never be accepted is reported first."""
+    body = write(curator_api, "patch", detail("treaties", "inf"), {"kind": "banana"}, expect=400, etag='"stale"')
+    assert body.json()["errors"][0]["parameter"] == "kind"

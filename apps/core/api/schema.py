@@ -118,6 +118,7 @@ class AutoSchema(SpectacularAutoSchema):
                     OpenApiParameter.HEADER,
                     required=True,
                     description="The record's ETag from a GET; the write is refused (412) if it changed since.",
+                    pattern=r"^\S(.*\S)?$",
                 )
             )
         if self._action() == "list":

@@ -10,6 +10,7 @@ import copy
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 
@@ -39,7 +40,7 @@ class RecordWriteSerializer(serializers.ModelSerializer):
         return []
 
     def to_internal_value(self, data):
-        refuse_unknown_fields(self, data)
+        check_input(self, data)
         return super().to_internal_value(data)
 
     def validate(self, attrs):
@@ -74,24 +75,34 @@ class RecordWriteSerializer(serializers.ModelSerializer):
         return record_save(record=record, fields=data, links=links, children=children)
 
 
-def refuse_unknown_fields(serializer: serializers.Serializer, data) -> None:
-    """A field the serializer does not know is a 400 (a typo must not be silently dropped), like a query parameter."""
+def check_input(serializer: serializers.Serializer, data) -> None:
+    """Refuse what DRF would quietly coerce: unknown fields (a typo must not be dropped, like a query parameter), a
+    number where text is expected, ``"true"`` for a boolean, ``""`` for a related record's key."""
     if not isinstance(data, dict):
         return
-    writable = [name for name, field in serializer.fields.items() if not field.read_only]
-    unknown = [name for name in data if name not in writable]
-    if unknown:
-        accepted = ", ".join(writable)
-        raise serializers.ValidationError(
-            {name: [f"Unknown field '{name}'; this accepts: {accepted}."] for name in unknown}, code="unknown"
-        )
+    fields = {name: field for name, field in serializer.fields.items() if not field.read_only}
+    errors = {}
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None:
+            errors[name] = [ErrorDetail(f"Unknown field '{name}'; this accepts: {', '.join(fields)}.", "unknown")]
+        elif value is None:
+            continue
+        elif isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+            errors[name] = [ErrorDetail("Give true or false.", "invalid_type")]
+        elif isinstance(field, serializers.CharField | serializers.ChoiceField) and not isinstance(value, str):
+            errors[name] = [ErrorDetail("Give a string.", "invalid_type")]
+        elif isinstance(field, serializers.RelatedField) and value == "":
+            errors[name] = [ErrorDetail("Give a key, or null to leave it empty.", "blank")]
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class StrictSerializer(serializers.Serializer):
     """A nested input object that refuses fields it does not know."""
 
     def to_internal_value(self, data):
-        refuse_unknown_fields(self, data)
+        check_input(self, data)
         return super().to_internal_value(data)
 
 
@@ -150,9 +161,12 @@ class CuratedModelViewSet(viewsets.ModelViewSet):
         return self._record_response(record, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
+        partial = kwargs.get("partial", False)
+        # A malformed body is a 400 whatever the If-Match says; then the check and the write, under the lock.
+        self.get_serializer(self.get_object(), data=request.data, partial=partial).is_valid(raise_exception=True)
         with transaction.atomic():
             record = self._locked_object()
-            serializer = self.get_serializer(record, data=request.data, partial=kwargs.get("partial", False))
+            serializer = self.get_serializer(record, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             record = serializer.save()
         return self._record_response(record, status.HTTP_200_OK)
@@ -166,7 +180,7 @@ class CuratedModelViewSet(viewsets.ModelViewSet):
     def _locked_object(self):
         """The record, locked until the transaction ends (PostgreSQL row lock; SQLite's IMMEDIATE transactions
         already serialise writers), after checking the request's If-Match against it."""
-        self.queryset = self.queryset.select_for_update(of=("self",))
+        self.queryset = type(self).queryset.select_for_update(of=("self",))
         record = self.get_object()
         check_if_match(self.request, record)
         return record
