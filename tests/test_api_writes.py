@@ -417,3 +417,12 @@ def test_a_malformed_body_is_400_before_the_precondition(open_skies, curator_api
     """Whatever If-Match says, a body that could never be accepted is reported first."""
     body = write(curator_api, "patch", detail("treaties", "inf"), {"kind": "banana"}, expect=400, etag='"stale"')
     assert body.json()["errors"][0]["parameter"] == "kind"
+
+
+def test_lists_must_be_lists_and_list_items_complete_even_in_a_patch(open_skies, curator_api, write):
+    url = detail("treaties", "inf")
+    etag = curator_api.get(url)["ETag"]
+    errors = write(curator_api, "patch", url, {"depositaries": {}}, expect=400, etag=etag).json()["errors"]
+    assert [(e["parameter"], e["code"]) for e in errors] == [("depositaries", "not_a_list")]
+    errors = write(curator_api, "patch", url, {"citations": [{"quote": "Q."}]}, expect=400, etag=etag).json()["errors"]
+    assert [(e["parameter"], e["code"]) for e in errors] == [("citations[0].source", "required")]

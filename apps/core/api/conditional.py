@@ -36,15 +36,20 @@ def not_modified(request, record) -> bool:
     return "*" in tags or etag_of(record) in tags
 
 
+def require_if_match(request) -> str:
+    """The request's If-Match; a write without one is refused (428) before anything else is looked at."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired()
+    return header
+
+
 def check_if_match(request, record) -> None:
     """A write must name the version it was based on: 428 without ``If-Match``, 412 when the record changed since.
 
     Call it with the record locked (``select_for_update()`` in the write's transaction), so no other writer can
     change the record between this check and the save. ``*`` matches any current version (RFC 9110).
     """
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired()
-    tags = parse_etags(header)
+    tags = parse_etags(require_if_match(request))
     if "*" not in tags and etag_of(record) not in tags:
         raise PreconditionFailed()

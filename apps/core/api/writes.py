@@ -16,7 +16,7 @@ from rest_framework.validators import UniqueValidator
 
 from apps.core.services import record_save
 
-from .conditional import check_if_match, not_modified, validator_headers
+from .conditional import check_if_match, not_modified, require_if_match, validator_headers
 from .parsers import StrictJSONParser
 
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
@@ -75,7 +75,7 @@ class RecordWriteSerializer(serializers.ModelSerializer):
         return record_save(record=record, fields=data, links=links, children=children)
 
 
-def check_input(serializer: serializers.Serializer, data) -> None:
+def check_input(serializer: serializers.Serializer, data, *, require_all: bool = False) -> None:
     """Refuse what DRF would quietly coerce: unknown fields (a typo must not be dropped, like a query parameter), a
     number where text is expected, ``"true"`` for a boolean, ``""`` for a related record's key."""
     if not isinstance(data, dict):
@@ -94,15 +94,24 @@ def check_input(serializer: serializers.Serializer, data) -> None:
             errors[name] = [ErrorDetail("Give a string.", "invalid_type")]
         elif isinstance(field, serializers.RelatedField) and value == "":
             errors[name] = [ErrorDetail("Give a key, or null to leave it empty.", "blank")]
+        elif isinstance(field, serializers.ManyRelatedField | serializers.ListField | serializers.ListSerializer) and (
+            not isinstance(value, list)
+        ):
+            errors[name] = [ErrorDetail("Give a list.", "not_a_list")]
+    if require_all:
+        # An item of a list replaced as a whole is complete even in a PATCH (DRF would skip its required fields).
+        for name, field in fields.items():
+            if field.required and name not in data:
+                errors[name] = [ErrorDetail("This field is required.", "required")]
     if errors:
         raise serializers.ValidationError(errors)
 
 
 class StrictSerializer(serializers.Serializer):
-    """A nested input object that refuses fields it does not know."""
+    """An item of a list replaced as a whole (a citation, a participant): complete, with no unknown fields."""
 
     def to_internal_value(self, data):
-        check_input(self, data)
+        check_input(self, data, require_all=True)
         return super().to_internal_value(data)
 
 
@@ -162,7 +171,9 @@ class CuratedModelViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.get("partial", False)
-        # A malformed body is a 400 whatever the If-Match says; then the check and the write, under the lock.
+        # In this order: If-Match missing (428), a body that could never be accepted (400), then, under the lock, a
+        # stale If-Match (412) and the model's rules against the current data.
+        require_if_match(request)
         self.get_serializer(self.get_object(), data=request.data, partial=partial).is_valid(raise_exception=True)
         with transaction.atomic():
             record = self._locked_object()
@@ -172,6 +183,7 @@ class CuratedModelViewSet(viewsets.ModelViewSet):
         return self._record_response(record, status.HTTP_200_OK)
 
     def destroy(self, request, *args, **kwargs):
+        require_if_match(request)
         with transaction.atomic():
             record = self._locked_object()
             record.delete()
