@@ -399,6 +399,7 @@ def test_a_statement_names_its_states_by_code(open_skies, curator_api, write):
         ({"notes": 0}, "notes", "Give a string."),
         ({"kind": 1}, "kind", "Give a string."),
         ({"successor_of": ""}, "successor_of", "Give a key, or null to leave it empty."),
+        ({"aliases": [0]}, "aliases", "Give a list of strings."),
     ],
 )
 def test_values_of_the_wrong_type_are_not_coerced(open_skies, curator_api, write, change, field, message):

@@ -98,6 +98,12 @@ def check_input(serializer: serializers.Serializer, data, *, require_all: bool =
             not isinstance(value, list)
         ):
             errors[name] = [ErrorDetail("Give a list.", "not_a_list")]
+        elif (
+            isinstance(field, serializers.ListField)
+            and isinstance(field.child, serializers.CharField)
+            and any(not isinstance(item, str) for item in value)
+        ):
+            errors[name] = [ErrorDetail("Give a list of strings.", "invalid_type")]
     if require_all:
         # An item of a list replaced as a whole is complete even in a PATCH (DRF would skip its required fields).
         for name, field in fields.items():
