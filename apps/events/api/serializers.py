@@ -3,7 +3,13 @@
 from django.db import models
 from rest_framework import serializers
 
-from apps.core.api.serializers import KeyLinkField, PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.serializers import (
+    FastRepresentationMixin,
+    KeyLinkField,
+    PartialDateSerializer,
+    SelfLinkField,
+    help_text,
+)
 from apps.events.models import Event, EventParticipant, Statement
 from apps.sources.api.serializers import CitationSerializer
 from apps.treaties.api.serializers import StateBriefSerializer, TreatyBriefSerializer
@@ -20,7 +26,7 @@ class EventBriefSerializer(serializers.ModelSerializer):
         fields = ["slug", "url", "title"]
 
 
-class EventParticipantSerializer(serializers.ModelSerializer):
+class EventParticipantSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A state taking part in an event, with its role."""
 
     code = serializers.CharField(source="state.code", help_text=help_text(State, "code"))
@@ -32,14 +38,17 @@ class EventParticipantSerializer(serializers.ModelSerializer):
         fields = ["code", "url", "name", "role"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A dated act or happening, with the states involved and the sources that report it."""
 
     url = SelfLinkField("event-detail", "slug")
     date = PartialDateSerializer("date")
     treaty = TreatyBriefSerializer(allow_null=True, help_text=help_text(Event, "treaty"))
-    participants = EventParticipantSerializer(many=True, help_text=help_text(Event, "states"))
-    citations = CitationSerializer(many=True, help_text="Source passages reporting the event.")
+    # Lists prefetched by the viewsets (Prefetch(..., to_attr=...)).
+    participants = EventParticipantSerializer(
+        many=True, source="participant_list", help_text=help_text(Event, "states")
+    )
+    citations = CitationSerializer(many=True, source="citation_list", help_text="Source passages reporting the event.")
 
     class Meta:
         model = Event
