@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
@@ -48,6 +49,7 @@ class Event(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["date", "slug"]
@@ -83,6 +85,7 @@ class EventParticipant(TimeStampedModel):
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, help_text="The state's part in the event.")
 
     objects = NaturalKeyManager("event__slug", "state__code", "role")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "role", "state"]
@@ -109,6 +112,7 @@ class EventCitation(Citation):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "event"
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "source", "id"]
@@ -173,6 +177,8 @@ class Statement(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    # Joint signatories are part of what a curator edits on the statement, so their changes are recorded with it.
+    history = HistoricalRecords(m2m_fields=[joint_with])
 
     class Meta:
         ordering = ["date", "slug"]
@@ -224,6 +230,7 @@ class StatementCitation(Citation):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "statement"
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["statement", "source", "id"]

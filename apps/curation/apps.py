@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CurationConfig(AppConfig):
+    """The curation desk around the admin: the curators and reviewers roles. Depends on every dataset app."""
+
+    name = "apps.curation"
+    label = "curation"
+
+    def ready(self) -> None:
+        from .roles import sync_roles_after_migrate
+
+        # After every migrate (and every test-database flush), so new models' permissions reach the roles at once.
+        post_migrate.connect(sync_roles_after_migrate, sender=self)
