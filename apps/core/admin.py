@@ -1,0 +1,67 @@
+"""Building blocks shared by every app's admin: the base class of the curation desk and its list columns.
+
+Nothing is registered here; each app registers its own models in its ``admin.py``.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from .partial_dates import PartialDate
+
+# Curated records are removed one at a time, on purpose, from their delete page: a bulk delete of a filtered
+# changelist is the easiest way to lose a day of curation.
+admin.site.disable_action("delete_selected")
+
+admin.site.site_header = "Treaty API curation desk"
+admin.site.site_title = "Treaty API curation"
+admin.site.index_title = "Curated dataset"
+
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+class CuratedAdmin(SimpleHistoryAdmin):
+    """Admin for a curated model: read-only timestamps, history with revert, and sensible list defaults."""
+
+    readonly_fields = TIMESTAMPS
+    list_per_page = 50
+    # One COUNT over the whole table per changelist is enough; the filtered count is shown anyway.
+    show_full_result_count = False
+    history_list_per_page = 50
+
+
+class CitationCountMixin:
+    """Adds a sortable "citations" column counted in the changelist query itself, not one query per row."""
+
+    def get_queryset(self, request):
+        # distinct: a search through the citations' quotes joins them a second time.
+        return super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+
+    @admin.display(description="citations", ordering="citation_count")
+    def citation_count(self, obj) -> int:
+        return obj.citation_count
+
+
+def partial_date_column(field: str, description: str):
+    """A changelist column showing a partial date as precisely as it is known ("March 2021", "1992").
+
+    Assign it in a ModelAdmin's body (``date_display = partial_date_column("date", "date")``) and list it by name.
+    """
+
+    @admin.display(description=description, ordering=field, empty_value="unknown")
+    def column(model_admin, obj) -> str | None:
+        value = PartialDate.of(obj, field)
+        return value.display() if value else None
+
+    column.__name__ = f"{field}_display"
+    return column
+
+
+def partial_date_row(field: str) -> tuple[str, str]:
+    """A partial date's two fields, shown side by side on the form."""
+    return (field, f"{field}_precision")
+
+
+def curation_fieldset() -> tuple[str, dict]:
+    """The curator's note and the timestamps, last on every form."""
+    return ("Curation", {"fields": ("notes", TIMESTAMPS)})
