@@ -5,6 +5,7 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 
 from apps.curation.roles import CURATORS, REVIEWERS
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -144,12 +145,46 @@ def reviewer(db) -> User:
 
 
 @pytest.fixture
-def curator_client(client, curator):
+def curator_client(curator) -> Client:
+    client = Client()
     client.force_login(curator)
     return client
 
 
 @pytest.fixture
-def reviewer_client(client, reviewer):
+def reviewer_client(reviewer) -> Client:
+    client = Client()
     client.force_login(reviewer)
     return client
+
+
+def _form_values(form) -> dict:
+    values = {}
+    for name in form.fields:
+        bound = form[name]
+        value = bound.value()
+        if value is None or value is False:
+            continue
+        if value is True:
+            values[bound.html_name] = "on"
+        elif isinstance(value, list | tuple):
+            values[bound.html_name] = [str(item) for item in value]
+        else:
+            values[bound.html_name] = str(value)
+    return values
+
+
+@pytest.fixture
+def admin_form_data():
+    """The POST data a browser would send back for an admin add/change page as rendered (form and inlines)."""
+
+    def collect(response) -> dict:
+        data = _form_values(response.context["adminform"].form)
+        # The history page of a past version has the record's form and no inlines.
+        for inline in response.context.get("inline_admin_formsets", []):
+            data |= _form_values(inline.formset.management_form)
+            for form in inline.formset.forms:
+                data |= _form_values(form)
+        return data
+
+    return collect

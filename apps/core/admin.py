@@ -4,6 +4,8 @@ Nothing is registered here; each app registers its own models in its ``admin.py`
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -28,6 +30,14 @@ class CuratedAdmin(SimpleHistoryAdmin):
     # One COUNT over the whole table per changelist is enough; the filtered count is shown anyway.
     show_full_result_count = False
     history_list_per_page = 50
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history checks only the view-history permission here, then saves any POST: a reviewer could revert.
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if not (self.has_change_permission(request, obj) and self.has_change_history_permission(request, obj)):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class CitationCountMixin:
