@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV
 
 from apps.core.admin import (
     TIMESTAMPS,
@@ -72,6 +73,7 @@ class EventAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
     """Events: dated acts about states and treaties, each with the sources that report it."""
 
     resource_classes = [EventResource]
+    formats = [CSV]
     list_display = ("slug", "title", "type", "date_display", "treaty", "citation_count")
     list_filter = ("type", "treaty", "date_precision", "states")
     search_fields = ("slug", "title", "description", "location", "citations__quote")
@@ -102,6 +104,7 @@ class StatementAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
     """Statements: what was said, by whom, for which state, with what stance, and where it was reported."""
 
     resource_classes = [StatementResource]
+    formats = [CSV]
     list_display = ("slug", "speaker", "on_behalf_of", "kind", "stance", "date_display", "treaty", "citation_count")
     list_filter = ("stance", "kind", "treaty", "on_behalf_of", "date_precision", "is_verbatim")
     search_fields = ("slug", "speaker", "speaker_title", "text", "citations__quote")
