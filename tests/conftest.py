@@ -1,4 +1,8 @@
-"""Builders shared by the test modules: small records of each model, and admin users in each role."""
+"""Small builders for records, shared by every test module.
+
+Each builder makes a valid record with sensible defaults; pass keyword arguments to change what a test is about.
+Below them: a small dataset touching every model, admin users in each role, and admin form helpers.
+"""
 
 import datetime
 import itertools
@@ -12,118 +16,167 @@ from apps.events.models import Event, EventCitation, EventParticipant, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
-_serial = itertools.count(1)
+_counter = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_counter)
 
 
 @pytest.fixture
 def make_source(db):
-    def make(**fields) -> Source:
-        n = next(_serial)
-        defaults = {"slug": f"source-{n}", "title": f"Report {n}", "language": "en", "kind": "news_report"}
-        return Source.objects.create(**(defaults | fields))
+    def build(**fields) -> Source:
+        n = _next()
+        defaults = {
+            "slug": f"source-{n}",
+            "title": f"Report {n}",
+            "language": "en",
+            "kind": "news_report",
+            "published_on": datetime.date(2020, 5, 21),
+            "published_on_precision": "day",
+        }
+        return Source.objects.create(**{**defaults, **fields})
 
-    return make
+    return build
 
 
 @pytest.fixture
 def make_state(db):
-    def make(code: str, name: str | None = None, **fields) -> State:
-        return State.objects.create(code=code, name=name or f"State {code}", **fields)
+    def build(**fields) -> State:
+        n = _next()
+        code = "".join(chr(ord("A") + (n // 26**i) % 26) for i in (2, 1, 0))
+        return State.objects.create(**{"code": code, "name": f"State {code}", **fields})
 
-    return make
+    return build
 
 
 @pytest.fixture
 def make_treaty(db):
-    def make(slug: str = "open-skies", **fields) -> Treaty:
-        defaults = {"name": f"Treaty {slug}", "kind": "multilateral", "domain": "confidence_building"}
-        return Treaty.objects.create(slug=slug, **(defaults | fields))
+    def build(**fields) -> Treaty:
+        n = _next()
+        defaults = {"slug": f"treaty-{n}", "name": f"Treaty {n}", "kind": "multilateral", "domain": "arms_control"}
+        return Treaty.objects.create(**{**defaults, **fields})
 
-    return make
+    return build
 
 
 @pytest.fixture
-def make_event(db, make_source):
-    def make(*, source: Source | None = None, quote: str = "It happened.", **fields) -> Event:
-        n = next(_serial)
-        defaults = {"slug": f"event-{n}", "type": "meeting", "title": f"Event {n}"}
-        event = Event.objects.create(**(defaults | fields))
-        EventCitation.objects.create(event=event, source=source or make_source(), quote=quote)
+def make_membership(db, make_treaty, make_state, make_source):
+    def build(*, cite: bool = True, **fields) -> Membership:
+        n = _next()
+        if "treaty" not in fields:
+            fields["treaty"] = make_treaty()
+        if "state" not in fields:
+            fields["state"] = make_state()
+        membership = Membership.objects.create(**{"slug": f"membership-{n}", **fields})
+        if cite:
+            MembershipCitation.objects.create(membership=membership, source=make_source(), quote=f"Quote {n}.")
+        return membership
+
+    return build
+
+
+@pytest.fixture
+def make_event(db, make_treaty, make_source):
+    def build(*, cite: bool = True, participants=(), **fields) -> Event:
+        n = _next()
+        defaults = {
+            "slug": f"event-{n}",
+            "type": "meeting",
+            "title": f"Event {n}",
+            "date": datetime.date(2020, 5, 22),
+            "date_precision": "day",
+        }
+        event = Event.objects.create(**{**defaults, **fields})
+        for state, role in participants:
+            EventParticipant.objects.create(event=event, state=state, role=role)
+        if cite:
+            EventCitation.objects.create(event=event, source=make_source(), quote=f"Quote {n}.")
         return event
 
-    return make
+    return build
 
 
 @pytest.fixture
 def make_statement(db, make_source):
-    def make(*, source: Source | None = None, quote: str = "It was said.", **fields) -> Statement:
-        n = next(_serial)
-        defaults = {"slug": f"statement-{n}", "speaker": "Spokesperson", "kind": "remarks", "stance": "neutral"}
-        statement = Statement.objects.create(**(defaults | {"text": f"Words {n}"} | fields))
-        StatementCitation.objects.create(statement=statement, source=source or make_source(), quote=quote)
+    def build(*, cite: bool = True, joint_with=(), **fields) -> Statement:
+        n = _next()
+        defaults = {
+            "slug": f"statement-{n}",
+            "speaker": f"Speaker {n}",
+            "kind": "official_statement",
+            "stance": "neutral",
+            "text": f"Words {n}.",
+            "date": datetime.date(2020, 5, 22),
+            "date_precision": "day",
+        }
+        statement = Statement.objects.create(**{**defaults, **fields})
+        statement.joint_with.set(joint_with)
+        if cite:
+            StatementCitation.objects.create(statement=statement, source=make_source(), quote=f"Quote {n}.")
         return statement
 
-    return make
+    return build
 
 
 @pytest.fixture
-def make_membership(db, make_source):
-    def make(*, treaty: Treaty, state: State, source: Source | None = None, **fields) -> Membership:
-        membership = Membership.objects.create(
-            slug=f"{treaty.slug}-{state.code.lower()}-{next(_serial)}", treaty=treaty, state=state, **fields
+def make_treaty_citation(db, make_source):
+    def build(treaty: Treaty, **fields) -> TreatyCitation:
+        n = _next()
+        return TreatyCitation.objects.create(
+            **{"treaty": treaty, "source": make_source(), "quote": f"Q {n}.", **fields}
         )
-        MembershipCitation.objects.create(membership=membership, source=source or make_source(), quote="Joined.")
-        return membership
 
-    return make
+    return build
+
+
+# --- The curation desk (admin) ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
 def dataset(make_source, make_state, make_treaty, make_event, make_statement, make_membership):
     """A small dataset touching every model and relation, with several rows per changelist."""
-    source = make_source(
-        slug="reuters-2020",
-        title="U.S. to exit Open Skies",
-        published_on=datetime.date(2020, 5, 21),
-        published_on_precision="day",
-    )
-    sun = make_state("SUN", "Soviet Union", kind="former_state")
-    rus = make_state("RUS", "Russia", aliases=["Russian Federation"], successor_of=sun)
-    usa = make_state("USA", "United States", aliases=["U.S."])
-    treaty = make_treaty("open-skies", short_name="Open Skies Treaty", aliases=["Open Sky Treaty"])
+    source = make_source(slug="reuters-2020", title="U.S. to exit Open Skies")
+    sun = make_state(code="SUN", name="Soviet Union", kind="former_state")
+    rus = make_state(code="RUS", name="Russia", aliases=["Russian Federation"], successor_of=sun)
+    usa = make_state(code="USA", name="United States", aliases=["U.S."])
+    treaty = make_treaty(slug="open-skies", name="Treaty on Open Skies", short_name="Open Skies Treaty")
     treaty.depositaries.set([usa])
     TreatyCitation.objects.create(treaty=treaty, source=source, quote="The Treaty on Open Skies.")
-    make_membership(
-        treaty=treaty, state=usa, source=source, joined_on=datetime.date(2002, 1, 1), joined_on_precision="day"
-    )
-    make_membership(
-        treaty=treaty, state=rus, source=source, joined_on=datetime.date(2002, 1, 1), joined_on_precision="year"
-    )
+    for state, precision in [(usa, "day"), (rus, "year")]:
+        membership = make_membership(
+            slug=f"open-skies-{state.code.lower()}",
+            treaty=treaty,
+            state=state,
+            joined_on=datetime.date(2002, 1, 1),
+            joined_on_precision=precision,
+            cite=False,
+        )
+        MembershipCitation.objects.create(membership=membership, source=source, quote="Joined in 2002.")
     events = []
     for day in range(1, 6):
         event = make_event(
-            source=source,
             treaty=treaty,
             type="withdrawal_notice",
             date=datetime.date(2020, 5, day),
-            date_precision="day",
-            quote=f"Notice {day}.",
+            participants=[(usa, "actor"), (rus, "target")],
+            cite=False,
         )
-        EventParticipant.objects.create(event=event, state=usa, role="actor")
-        EventParticipant.objects.create(event=event, state=rus, role="target")
+        EventCitation.objects.create(event=event, source=source, quote=f"Notice {day}.")
         events.append(event)
-    statements = [
-        make_statement(
-            source=source,
+    statements = []
+    for _ in range(4):
+        statement = make_statement(
             treaty=treaty,
             on_behalf_of=rus,
             responds_to=events[0],
             stance="regrets",
             date=datetime.date(2020, 5, 1),
             date_precision="month",
+            cite=False,
         )
-        for _ in range(4)
-    ]
+        StatementCitation.objects.create(statement=statement, source=source, quote="We regret it.")
+        statements.append(statement)
     statements[0].joint_with.set([rus, usa])
     return {"source": source, "treaty": treaty, "states": [sun, rus, usa], "events": events, "statements": statements}
 

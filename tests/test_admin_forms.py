@@ -132,7 +132,7 @@ def test_statement_answering_another_treatys_event_is_a_responds_to_error(
     """A statement about one treaty responding to another treaty's event is reported on responds_to."""
     statement = dataset["statements"][0]
     url = reverse("admin:events_statement_change", args=[statement.pk])
-    data = admin_form_data(curator_client.get(url)) | {"treaty": str(make_treaty("inf").pk)}
+    data = admin_form_data(curator_client.get(url)) | {"treaty": str(make_treaty(slug="inf").pk)}
     errors = _errors(curator_client.post(url, data))
     assert list(errors) == ["responds_to"]
     assert Statement.objects.get(pk=statement.pk).treaty == dataset["treaty"]

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from apps.curation.roles import CURATORS, DATASET_APPS, REVIEWERS
+from apps.curation.roles import CURATORS, DATASET_APPS, HISTORY_APP, REVIEWERS
 
 
 def _codenames(group_name: str) -> set[str]:
@@ -35,7 +35,9 @@ def test_reviewers_only_view():
     """Reviewers view every dataset model and its history, and nothing else."""
     codenames = _codenames(REVIEWERS)
     assert all(codename.startswith("view_") for codename in codenames)
-    expected = Permission.objects.filter(content_type__app_label__in=DATASET_APPS, codename__startswith="view_")
+    expected = Permission.objects.filter(
+        content_type__app_label__in=[*DATASET_APPS, HISTORY_APP], codename__startswith="view_"
+    )
     assert codenames == set(expected.values_list("codename", flat=True))
 
 

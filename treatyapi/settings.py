@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.treaties",
     "apps.events",
     "apps.dataset",
+    "apps.history",
     # Last, so that its post_migrate role sync runs after every other app's permissions exist.
     "apps.curation",
 ]

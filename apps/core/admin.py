@@ -15,10 +15,6 @@ from .partial_dates import PartialDate
 # changelist is the easiest way to lose a day of curation.
 admin.site.disable_action("delete_selected")
 
-admin.site.site_header = "Treaty API curation desk"
-admin.site.site_title = "Treaty API curation"
-admin.site.index_title = "Curated dataset"
-
 TIMESTAMPS = ("created_at", "updated_at")
 
 

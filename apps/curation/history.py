@@ -30,5 +30,6 @@ def record_fixture_load(sender, instance, created, raw, using, **kwargs) -> None
 def connect_fixture_load_history(models) -> None:
     """Connect the receiver for every model that keeps history."""
     for model in models:
-        if hasattr(model, "history"):
+        # simple_history marks the models it tracks; their historical models are not tracked themselves.
+        if hasattr(model._meta, "simple_history_manager_attribute"):
             post_save.connect(record_fixture_load, sender=model, dispatch_uid=f"fixture-history-{model._meta.label}")

@@ -13,7 +13,6 @@ from django.apps import apps as global_apps
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS
-from simple_history.models import HistoricalChanges
 
 from apps.sources.models import Citation
 
@@ -24,8 +23,8 @@ REVIEWERS = "reviewers"
 DATASET_APPS = ("sources", "treaties", "events")
 
 
-def _is_history(model) -> bool:
-    return issubclass(model, HistoricalChanges) or model._meta.model_name.startswith("historical")
+# Where django-simple-history keeps the historical models of the dataset models.
+HISTORY_APP = "history"
 
 
 def role_permissions(app_configs=None) -> dict[str, set[tuple[str, str]]]:
@@ -36,14 +35,14 @@ def role_permissions(app_configs=None) -> dict[str, set[tuple[str, str]]]:
         for model in app_configs.get_app_config(label).get_models():
             name = model._meta.model_name
             roles[REVIEWERS].add((label, f"view_{name}"))
-            roles[CURATORS].add((label, f"view_{name}"))
-            if _is_history(model):
-                # Changing a historical record is how simple_history names "revert to this version".
-                roles[CURATORS].add((label, f"change_{name}"))
-                continue
-            roles[CURATORS].update({(label, f"add_{name}"), (label, f"change_{name}")})
+            roles[CURATORS].update({(label, f"view_{name}"), (label, f"add_{name}"), (label, f"change_{name}")})
             if issubclass(model, Citation):
                 roles[CURATORS].add((label, f"delete_{name}"))
+    for model in app_configs.get_app_config(HISTORY_APP).get_models():
+        name = model._meta.model_name
+        roles[REVIEWERS].add((HISTORY_APP, f"view_{name}"))
+        # Changing a historical record is how simple_history names "revert to this version".
+        roles[CURATORS].update({(HISTORY_APP, f"view_{name}"), (HISTORY_APP, f"change_{name}")})
     return roles
 
 
@@ -69,6 +68,9 @@ def sync_roles_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs
     """post_migrate receiver: keep the roles in step with the models after each migrate."""
     ContentType.objects.clear_cache()
     # A migrate that unapplies the dataset apps leaves nothing to grant; skip rather than fail.
-    if not Permission.objects.using(using).filter(content_type__app_label__in=DATASET_APPS).exists():
+    labels = [*DATASET_APPS, HISTORY_APP]
+    if Permission.objects.using(using).filter(content_type__app_label__in=labels).values(
+        "content_type__app_label"
+    ).distinct().count() < len(labels):
         return
     sync_roles(using=using)

@@ -15,6 +15,7 @@ from apps.treaties.models import State, Treaty
 from .choices import TREATY_EVENT_TYPES, EventType, ParticipantRole, StatementKind, StatementStance
 
 STATEMENT_TEXT_MAX_LENGTH = 1000
+STATEMENT_TEXT_MISSING_MESSAGE = "A statement needs its words, quoted or closely paraphrased."
 
 
 class Event(TimeStampedModel):
@@ -49,7 +50,7 @@ class Event(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["date", "slug"]
@@ -85,7 +86,7 @@ class EventParticipant(TimeStampedModel):
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, help_text="The state's part in the event.")
 
     objects = NaturalKeyManager("event__slug", "state__code", "role")
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["event", "role", "state"]
@@ -112,7 +113,7 @@ class EventCitation(Citation):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "event"
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["event", "source", "id"]
@@ -144,8 +145,9 @@ class Statement(TimeStampedModel):
         max_length=20, choices=StatementStance.choices, help_text="Stance toward the treaty or the act it is about."
     )
     text = models.TextField(
+        error_messages={"blank": STATEMENT_TEXT_MISSING_MESSAGE},
         help_text=f"The words as reported (at most {STATEMENT_TEXT_MAX_LENGTH} characters); "
-        "see is_verbatim for whether they are a quote."
+        "see is_verbatim for whether they are a quote.",
     )
     is_verbatim = models.BooleanField(
         default=False, help_text="True when text is a direct quote; false for a close paraphrase."
@@ -178,7 +180,7 @@ class Statement(TimeStampedModel):
 
     objects = NaturalKeyManager("slug")
     # Joint signatories are part of what a curator edits on the statement, so their changes are recorded with it.
-    history = HistoricalRecords(m2m_fields=[joint_with])
+    history = HistoricalRecords(app="history", m2m_fields=[joint_with])
 
     class Meta:
         ordering = ["date", "slug"]
@@ -193,7 +195,7 @@ class Statement(TimeStampedModel):
                 field="text",
                 condition=~models.Q(text=""),
                 name="statement_text_not_empty",
-                violation_error_message="A statement needs its words, quoted or closely paraphrased.",
+                violation_error_message=STATEMENT_TEXT_MISSING_MESSAGE,
             ),
             FieldCheckConstraint(
                 field="text",
@@ -230,7 +232,7 @@ class StatementCitation(Citation):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "statement"
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["statement", "source", "id"]

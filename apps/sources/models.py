@@ -15,6 +15,7 @@ from apps.core.partial_dates import partial_date_constraints, precision_field
 from .choices import CitationStance, SourceKind
 
 QUOTE_MAX_LENGTH = 600
+QUOTE_MISSING_MESSAGE = "A citation needs the quoted passage."
 
 language_code_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", "Use a BCP 47 language tag such as 'en' or 'en-GB'."
@@ -48,7 +49,7 @@ class Source(TimeStampedModel):
 
     objects = NaturalKeyManager("slug")
     # Who changed what and when, by every path that saves a model (admin, API, commands); see apps/curation.
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["slug"]
@@ -80,7 +81,8 @@ class Citation(TimeStampedModel):
         Source, on_delete=models.PROTECT, related_name="+", help_text="The document the passage comes from."
     )
     quote = models.TextField(
-        help_text=f"One or two sentences copied verbatim from the source (at most {QUOTE_MAX_LENGTH} characters)."
+        error_messages={"blank": QUOTE_MISSING_MESSAGE},
+        help_text=f"One or two sentences copied verbatim from the source (at most {QUOTE_MAX_LENGTH} characters).",
     )
     locator = models.CharField(
         max_length=50, blank=True, help_text="Where in the document the passage stands, e.g. 'para. 3'."
@@ -120,7 +122,7 @@ def citation_constraints(model: str, cited_field: str) -> list[models.BaseConstr
             field="quote",
             condition=~models.Q(quote=""),
             name=f"{model}_quote_not_empty",
-            violation_error_message="A citation needs the quoted passage.",
+            violation_error_message=QUOTE_MISSING_MESSAGE,
         ),
         FieldCheckConstraint(
             field="quote",

@@ -13,6 +13,7 @@ from apps.sources.models import Citation, Source, citation_constraints
 from .choices import MembershipRole, MembershipStatus, StateKind, TreatyDomain, TreatyKind, TreatyStatus
 
 STATE_CODE_PATTERN = r"^[A-Z]{3}$"
+STATE_CODE_MESSAGE = "A state code is three upper-case letters (ISO 3166 alpha-3), e.g. RUS."
 
 
 class State(TimeStampedModel):
@@ -21,7 +22,7 @@ class State(TimeStampedModel):
     code = models.CharField(
         max_length=3,
         unique=True,
-        validators=[RegexValidator(STATE_CODE_PATTERN, "Use the three upper-case letters of ISO 3166 alpha-3.")],
+        validators=[RegexValidator(STATE_CODE_PATTERN, STATE_CODE_MESSAGE)],
         help_text="ISO 3166-1 alpha-3 code (ISO 3166-3 for a former state), e.g. USA, RUS, SUN.",
     )
     name = models.CharField(max_length=200, unique=True, help_text="Common English short name, e.g. 'Russia'.")
@@ -45,7 +46,7 @@ class State(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("code")
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["code"]
@@ -54,7 +55,7 @@ class State(TimeStampedModel):
                 field="code",
                 condition=models.Q(code__regex=STATE_CODE_PATTERN),
                 name="state_code_is_alpha3",
-                violation_error_message="A state code is three upper-case letters (ISO 3166 alpha-3), e.g. RUS.",
+                violation_error_message=STATE_CODE_MESSAGE,
             ),
             FieldCheckConstraint(
                 field="successor_of",
@@ -101,7 +102,7 @@ class Treaty(TimeStampedModel):
 
     objects = NaturalKeyManager("slug")
     # The depositaries are part of what a curator edits on the treaty, so their changes are recorded with it.
-    history = HistoricalRecords(m2m_fields=[depositaries])
+    history = HistoricalRecords(app="history", m2m_fields=[depositaries])
 
     class Meta:
         ordering = ["slug"]
@@ -121,7 +122,7 @@ class TreatyCitation(Citation):
     treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "treaty"
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["treaty", "source", "id"]
@@ -167,7 +168,7 @@ class Membership(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["treaty", "state"]
@@ -252,7 +253,7 @@ class MembershipCitation(Citation):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "membership"
-    history = HistoricalRecords()
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["membership", "source", "id"]
