@@ -7,8 +7,10 @@ no draft flag has to be filtered out of every API query and fixture. A record is
 one form: the citation inline sits on the same page.
 """
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
@@ -41,6 +43,8 @@ class CitationInline(admin.TabularInline):
     extra = 0
     verbose_name = "citation"
     verbose_name_plural = "citations (source passages supporting or contradicting this record)"
+    # Small text boxes, so a row of the inline fits the page beside its source and stance.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
