@@ -3,9 +3,12 @@
 import json
 
 import pytest
+from django.conf import settings
 from django.core import serializers
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.urls import reverse
+from simple_history.middleware import HistoryRequestMiddleware
 
 from apps.curation.history import LOAD_REASON
 from apps.events.models import Event
@@ -71,6 +74,8 @@ def test_reviewer_cannot_revert(dataset, reviewer_client, admin_form_data):
     page = reviewer_client.get(url)
     assert page.status_code == 200
     assert b"Revert" not in page.content
+    assert b'name="title"' not in page.content
+    assert event.title.encode() in page.content
     assert reviewer_client.post(url, admin_form_data(page) | {"title": "x"}).status_code == 403
     event.refresh_from_db()
     assert event.title != "x"
@@ -128,3 +133,22 @@ def test_fixture_load_that_changes_a_record_is_recorded(source_fixture):
         ("~", "Russia quits Open Skies"),
         ("+", "Russia leaves Open Skies"),
     ]
+
+
+def test_saves_while_serving_a_request_record_its_user(dataset, curator, rf):
+    """A save made by any view (the API's, say), not only the admin, is recorded with the request's user."""
+    event = dataset["events"][0]
+
+    def api_view(request):
+        event.title = "Edited through the API"
+        event.save()
+        return HttpResponse(status=204)
+
+    request = rf.patch(f"/api/events/{event.slug}/")
+    request.user = curator
+    HistoryRequestMiddleware(api_view)(request)
+    assert event.history.latest().history_user == curator
+    middleware = settings.MIDDLEWARE
+    assert middleware.index("simple_history.middleware.HistoryRequestMiddleware") > middleware.index(
+        "django.contrib.auth.middleware.AuthenticationMiddleware"
+    )

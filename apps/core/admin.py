@@ -4,7 +4,7 @@ Nothing is registered here; each app registers its own models in its ``admin.py`
 """
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
@@ -26,6 +26,15 @@ class CuratedAdmin(SimpleHistoryAdmin):
     # One COUNT over the whole table per changelist is enough; the filtered count is shown anyway.
     show_full_result_count = False
     history_list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is None or self.has_change_permission(request, obj):
+            return readonly
+        # Django shows a view-only user text instead of inputs on the change page, but simple_history's past-version
+        # page asks only this method; list every field so a reviewer sees text there too.
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return readonly + tuple(field for field in fields if field not in readonly)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple_history checks only the view-history permission here, then saves any POST: a reviewer could revert.

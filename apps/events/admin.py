@@ -80,7 +80,6 @@ class EventAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
     list_select_related = ("treaty",)
     autocomplete_fields = ("treaty",)
     date_hierarchy = "date"
-    prepopulated_fields = {"slug": ("title",)}
     readonly_fields = (*TIMESTAMPS, "add_response")
     fieldsets = (
         (None, {"fields": ("slug", "type", "title", "treaty", partial_date_row("date"), "location")}),
