@@ -134,7 +134,7 @@ def make_treaty_citation(db, make_source):
 
 
 @pytest.fixture
-def dataset(make_source, make_state, make_treaty, make_event, make_statement, make_membership):
+def sample_dataset(make_source, make_state, make_treaty, make_event, make_statement, make_membership):
     """A small dataset touching every model and relation, with several rows per changelist."""
     source = make_source(slug="reuters-2020", title="U.S. to exit Open Skies")
     sun = make_state(code="SUN", name="Soviet Union", kind="former_state")

@@ -22,7 +22,7 @@ def _inline_errors(response, prefix: str) -> list[str]:
 
 
 @pytest.fixture
-def event_add(dataset, curator_client, admin_form_data):
+def event_add(sample_dataset, curator_client, admin_form_data):
     """POST data for the event add page, filled in as a curator would, with one citation."""
     url = reverse("admin:events_event_add")
     data = admin_form_data(curator_client.get(url))
@@ -30,10 +30,10 @@ def event_add(dataset, curator_client, admin_form_data):
         "slug": "us-withdrawal-effective",
         "type": "withdrawal_effective",
         "title": "U.S. withdrawal from Open Skies takes effect",
-        "treaty": str(dataset["treaty"].pk),
+        "treaty": str(sample_dataset["treaty"].pk),
         "date": "2020-11-22",
         "date_precision": "day",
-        "citations-0-source": str(dataset["source"].pk),
+        "citations-0-source": str(sample_dataset["source"].pk),
         "citations-0-quote": "The withdrawal took effect on Nov. 22.",
         "citations-0-stance": "supports",
     }
@@ -59,10 +59,10 @@ def test_day_on_month_precision_date_is_a_date_error(event_add, curator_client):
     assert "must be the 1st of its month" in errors["date"][0]
 
 
-def test_duplicate_slug_is_a_slug_error(event_add, dataset, curator_client):
+def test_duplicate_slug_is_a_slug_error(event_add, sample_dataset, curator_client):
     """A slug already taken is reported on the slug field."""
     url, data = event_add
-    errors = _errors(curator_client.post(url, data | {"slug": dataset["events"][0].slug}))
+    errors = _errors(curator_client.post(url, data | {"slug": sample_dataset["events"][0].slug}))
     assert list(errors) == ["slug"]
     assert "already exists" in errors["slug"][0]
 
@@ -84,9 +84,9 @@ def test_event_without_citation_is_refused(event_add, curator_client):
     assert not Event.objects.filter(slug="us-withdrawal-effective").exists()
 
 
-def test_deleting_the_last_citation_is_refused(dataset, curator_client, admin_form_data):
+def test_deleting_the_last_citation_is_refused(sample_dataset, curator_client, admin_form_data):
     """Ticking "delete" on an event's only citation is refused with a message saying why."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     url = reverse("admin:events_event_change", args=[event.pk])
     data = admin_form_data(curator_client.get(url)) | {"citations-0-DELETE": "on"}
     response = curator_client.post(url, data)
@@ -95,20 +95,20 @@ def test_deleting_the_last_citation_is_refused(dataset, curator_client, admin_fo
     assert event.citations.count() == 1
 
 
-def test_unchanged_change_form_saves(dataset, curator_client, admin_form_data):
+def test_unchanged_change_form_saves(sample_dataset, curator_client, admin_form_data):
     """Every change page posts back as rendered without errors (the helper and the forms agree)."""
     for obj in [
-        dataset["events"][0],
-        dataset["statements"][0],
-        dataset["treaty"],
-        *dataset["treaty"].memberships.all(),
+        sample_dataset["events"][0],
+        sample_dataset["statements"][0],
+        sample_dataset["treaty"],
+        *sample_dataset["treaty"].memberships.all(),
     ]:
         url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
         response = curator_client.post(url, admin_form_data(curator_client.get(url)))
         assert response.status_code == 302, (obj, response.context and response.context["adminform"].form.errors)
 
 
-def test_withdrawal_effective_before_notice_is_a_left_on_error(dataset, curator_client, admin_form_data):
+def test_withdrawal_effective_before_notice_is_a_left_on_error(sample_dataset, curator_client, admin_form_data):
     """A membership whose withdrawal takes effect before its notice is reported on left_on."""
     membership = Membership.objects.get(state__code="USA")
     url = reverse("admin:treaties_membership_change", args=[membership.pk])
@@ -127,24 +127,71 @@ def test_withdrawal_effective_before_notice_is_a_left_on_error(dataset, curator_
 
 
 def test_statement_answering_another_treatys_event_is_a_responds_to_error(
-    dataset, make_treaty, curator_client, admin_form_data
+    sample_dataset, make_treaty, curator_client, admin_form_data
 ):
     """A statement about one treaty responding to another treaty's event is reported on responds_to."""
-    statement = dataset["statements"][0]
+    statement = sample_dataset["statements"][0]
     url = reverse("admin:events_statement_change", args=[statement.pk])
     data = admin_form_data(curator_client.get(url)) | {"treaty": str(make_treaty(slug="inf").pk)}
     errors = _errors(curator_client.post(url, data))
     assert list(errors) == ["responds_to"]
-    assert Statement.objects.get(pk=statement.pk).treaty == dataset["treaty"]
+    assert Statement.objects.get(pk=statement.pk).treaty == sample_dataset["treaty"]
 
 
-def test_treaty_page_links_to_adding_its_records(dataset, curator_client):
+def test_treaty_page_links_to_adding_its_records(sample_dataset, curator_client):
     """The treaty page lists its memberships and events and links to adding more, prefilled with the treaty."""
-    treaty = dataset["treaty"]
+    treaty = sample_dataset["treaty"]
     response = curator_client.get(reverse("admin:treaties_treaty_change", args=[treaty.pk]))
     content = response.content.decode()
     assert f"{reverse('admin:events_event_add')}?treaty={treaty.pk}" in content
-    for event in dataset["events"]:
+    for event in sample_dataset["events"]:
         assert event.slug in content
     assert "open-skies-usa" in content
     assert datetime.date(2020, 5, 1).strftime("%-d %B %Y") in content
+
+
+def test_only_a_contradicting_citation_is_refused(event_add, curator_client):
+    """A new event whose only citation contradicts it is refused: every record rests on a supporting passage."""
+    url, data = event_add
+    data |= {"citations-0-stance": "contradicts", "citations-0-note": "Reports a different date."}
+    response = curator_client.post(url, data)
+    assert any("supports this event" in str(error) for error in _inline_errors(response, "citations"))
+    assert not Event.objects.filter(slug="us-withdrawal-effective").exists()
+
+
+def test_contradicting_citation_needs_a_note(event_add, curator_client):
+    """A contradicting citation without a note is reported on its note field."""
+    url, data = event_add
+    data |= {
+        "citations-TOTAL_FORMS": "2",
+        "citations-1-source": data["citations-0-source"],
+        "citations-1-quote": "The withdrawal took effect in December.",
+        "citations-1-stance": "contradicts",
+    }
+    response = curator_client.post(url, data)
+    inline = next(i for i in response.context["inline_admin_formsets"] if i.formset.prefix == "citations")
+    assert list(inline.formset.forms[1].errors) == ["note"]
+
+
+def test_last_supporting_citation_cannot_turn_contradicting(sample_dataset, curator_client, admin_form_data):
+    """On a citation's own page, the record's only supporting citation cannot be marked contradicting."""
+    citation = sample_dataset["events"][0].citations.get()
+    url = reverse("admin:events_eventcitation_change", args=[citation.pk])
+    data = admin_form_data(curator_client.get(url)) | {"stance": "contradicts", "note": "Wrong date."}
+    errors = _errors(curator_client.post(url, data))
+    assert list(errors) == ["stance"]
+
+
+def test_treaty_without_citation_is_refused(curator_client, admin_form_data):
+    """A treaty, like every cited record, is added with a supporting citation or not at all."""
+    url = reverse("admin:treaties_treaty_add")
+    data = admin_form_data(curator_client.get(url)) | {
+        "slug": "inf",
+        "name": "Intermediate-Range Nuclear Forces Treaty",
+        "kind": "bilateral",
+        "domain": "arms_control",
+        "status": "terminated",
+    }
+    response = curator_client.post(url, data)
+    assert response.status_code == 200
+    assert _inline_errors(response, "citations")

@@ -33,7 +33,7 @@ def test_every_dataset_model_is_in_the_admin():
 
 @pytest.mark.parametrize("role", ["curator", "reviewer"])
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
-def test_admin_pages_open(role, model, dataset, request, django_assert_max_num_queries):
+def test_admin_pages_open(role, model, sample_dataset, request, django_assert_max_num_queries):
     """Changelist, each filter choice, a search, the date drill-down, add, change, history and a past version open."""
     client = request.getfixturevalue(f"{role}_client")
     obj = model.objects.order_by("pk").first()
@@ -86,7 +86,7 @@ def test_admin_pages_open(role, model, dataset, request, django_assert_max_num_q
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
-def test_changelist_queries_do_not_grow_with_rows(model, dataset, make_event, make_statement, curator_client):
+def test_changelist_queries_do_not_grow_with_rows(model, sample_dataset, make_event, make_statement, curator_client):
     """Adding rows to a changelist adds no queries: related objects and citation counts come in the page query."""
 
     def count_queries() -> int:
@@ -96,12 +96,12 @@ def test_changelist_queries_do_not_grow_with_rows(model, dataset, make_event, ma
 
     before = count_queries()
     for _ in range(3):
-        make_event(treaty=dataset["treaty"], type="meeting")
-        make_statement(treaty=dataset["treaty"], on_behalf_of=dataset["states"][1])
+        make_event(treaty=sample_dataset["treaty"], type="meeting")
+        make_statement(treaty=sample_dataset["treaty"], on_behalf_of=sample_dataset["states"][1])
     assert count_queries() == before
 
 
-def test_no_bulk_delete_action(dataset, curator_client):
+def test_no_bulk_delete_action(sample_dataset, curator_client):
     """The changelist offers no "delete selected" action on any model."""
     for model in MODELS:
         response = curator_client.get(_url(model, "changelist"))
@@ -109,21 +109,21 @@ def test_no_bulk_delete_action(dataset, curator_client):
         assert "delete_selected" not in dict(actions), model
 
 
-def test_reviewer_cannot_save(dataset, reviewer_client):
+def test_reviewer_cannot_save(sample_dataset, reviewer_client):
     """A reviewer's POST to a change page is refused."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     response = reviewer_client.post(_url(type(event), "change", event.pk), {"title": "Changed"})
     assert response.status_code == 403
 
 
-def test_curator_deletes_only_citations_and_never_the_last(dataset, make_source, curator_client):
+def test_curator_deletes_only_citations_and_never_the_last(sample_dataset, make_source, curator_client):
     """Curators may delete a citation that is not its record's last, and nothing else."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     only = event.citations.get()
     assert curator_client.get(_url(EventCitation, "delete", only.pk)).status_code == 403
     second = EventCitation.objects.create(event=event, source=make_source(), quote="Also reported.")
     assert curator_client.get(_url(EventCitation, "delete", second.pk)).status_code == 200
     assert curator_client.post(_url(EventCitation, "delete", second.pk), {"post": "yes"}).status_code == 302
     assert event.citations.count() == 1
-    for obj in [event, dataset["treaty"], dataset["source"], dataset["states"][0]]:
+    for obj in [event, sample_dataset["treaty"], sample_dataset["source"], sample_dataset["states"][0]]:
         assert curator_client.get(_url(type(obj), "delete", obj.pk)).status_code == 403, obj

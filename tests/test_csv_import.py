@@ -27,15 +27,15 @@ def _preview(client, name: str, upload):
 
 
 @pytest.fixture
-def good_event_row(dataset):
+def good_event_row(sample_dataset):
     return {
         "slug": "russia-withdrawal-notice",
         "type": "withdrawal_notice",
         "date": "2021-06-18",
         "date_precision": "day",
         "title": "Russia notifies its withdrawal",
-        "treaty": dataset["treaty"].slug,
-        "source": dataset["source"].slug,
+        "treaty": sample_dataset["treaty"].slug,
+        "source": sample_dataset["source"].slug,
         "quote": "Russia notified the depositaries on June 18.",
         "locator": "para. 2",
     }
@@ -61,16 +61,16 @@ def test_preview_lists_row_errors_and_writes_nothing(good_event_row, curator_cli
     assert not Event.objects.filter(slug__in=[row["slug"] for row in rows]).exists()
 
 
-def test_confirmed_import_creates_and_updates_with_history(dataset, good_event_row, curator, curator_client):
+def test_confirmed_import_creates_and_updates_with_history(sample_dataset, good_event_row, curator, curator_client):
     """A clean file is previewed then imported: new events come with their citation, edits are recorded."""
-    existing = dataset["events"][0]
+    existing = sample_dataset["events"][0]
     update = {column: "" for column in EVENT_COLUMNS} | {
         "slug": existing.slug,
         "type": existing.type,
         "date": existing.date.isoformat(),
         "date_precision": existing.date_precision,
         "title": "Retitled by import",
-        "treaty": dataset["treaty"].slug,
+        "treaty": sample_dataset["treaty"].slug,
     }
     response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, [good_event_row, update]))
     assert not response.context["result"].has_validation_errors()
@@ -89,7 +89,7 @@ def test_confirmed_import_creates_and_updates_with_history(dataset, good_event_r
     assert existing.history.latest().history_user == curator
 
 
-def test_exported_statements_import_back_unchanged(dataset, curator_client):
+def test_exported_statements_import_back_unchanged(sample_dataset, curator_client):
     """A statement export imported again changes nothing: every row is skipped."""
     url = reverse("admin:events_statement_export")
     form = curator_client.get(url).context["form"]

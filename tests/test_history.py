@@ -22,9 +22,9 @@ def _change_title(client, form_data, event: Event, title: str):
     event.refresh_from_db()
 
 
-def test_admin_change_is_recorded_with_user_and_diff(dataset, curator, curator_client, admin_form_data):
+def test_admin_change_is_recorded_with_user_and_diff(sample_dataset, curator, curator_client, admin_form_data):
     """A change through the admin records the curator, the time and the changed field."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     before = event.history.count()
     _change_title(curator_client, admin_form_data, event, "Corrected title")
     latest, previous = event.history.all()[:2]
@@ -37,9 +37,9 @@ def test_admin_change_is_recorded_with_user_and_diff(dataset, curator, curator_c
     ]
 
 
-def test_history_page_shows_who_changed_what(dataset, curator_client, reviewer_client, admin_form_data):
+def test_history_page_shows_who_changed_what(sample_dataset, curator_client, reviewer_client, admin_form_data):
     """The history page lists the change with the curator's name and the changed field, for curators and reviewers."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     _change_title(curator_client, admin_form_data, event, "Corrected title")
     for client in [curator_client, reviewer_client]:
         content = client.get(reverse("admin:events_event_history", args=[event.pk])).content.decode()
@@ -47,9 +47,9 @@ def test_history_page_shows_who_changed_what(dataset, curator_client, reviewer_c
         assert "Corrected title" in content
 
 
-def test_curator_reverts_to_an_earlier_version(dataset, curator, curator_client, admin_form_data):
+def test_curator_reverts_to_an_earlier_version(sample_dataset, curator, curator_client, admin_form_data):
     """Posting an earlier version's page back restores it, and the revert is itself recorded."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     original_title = event.title
     original = event.history.latest()
     _change_title(curator_client, admin_form_data, event, "A mistaken title")
@@ -67,9 +67,9 @@ def test_curator_reverts_to_an_earlier_version(dataset, curator, curator_client,
     assert event.history.count() == 3
 
 
-def test_reviewer_cannot_revert(dataset, reviewer_client, admin_form_data):
+def test_reviewer_cannot_revert(sample_dataset, reviewer_client, admin_form_data):
     """A reviewer sees a past version but has no Revert button, and a POST is refused."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     url = reverse("admin:events_event_simple_history", args=[event.pk, event.history.latest().history_id])
     page = reviewer_client.get(url)
     assert page.status_code == 200
@@ -81,9 +81,9 @@ def test_reviewer_cannot_revert(dataset, reviewer_client, admin_form_data):
     assert event.title != "x"
 
 
-def test_save_outside_a_request_is_recorded_without_user(dataset):
+def test_save_outside_a_request_is_recorded_without_user(sample_dataset):
     """A save from a script or management command is recorded, with no user."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
     event.title = "Edited by a script"
     event.save()
     latest = event.history.latest()
@@ -91,7 +91,7 @@ def test_save_outside_a_request_is_recorded_without_user(dataset):
     assert latest.history_user is None
 
 
-def test_delete_is_recorded(dataset, make_source):
+def test_delete_is_recorded(sample_dataset, make_source):
     """Deleting a record leaves a deletion row in its history."""
     source = make_source()
     source_id = source.pk
@@ -135,9 +135,9 @@ def test_fixture_load_that_changes_a_record_is_recorded(source_fixture):
     ]
 
 
-def test_saves_while_serving_a_request_record_its_user(dataset, curator, rf):
+def test_saves_while_serving_a_request_record_its_user(sample_dataset, curator, rf):
     """A save made by any view (the API's, say), not only the admin, is recorded with the request's user."""
-    event = dataset["events"][0]
+    event = sample_dataset["events"][0]
 
     def api_view(request):
         event.title = "Edited through the API"

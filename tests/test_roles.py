@@ -55,7 +55,7 @@ def test_setup_roles_is_idempotent_and_removes_extra_permissions():
 
 
 @pytest.mark.parametrize(("role", "can_import"), [("curator", True), ("reviewer", False)])
-def test_csv_import_is_for_curators_and_export_for_both(role, can_import, dataset, request):
+def test_csv_import_is_for_curators_and_export_for_both(role, can_import, sample_dataset, request):
     """Only curators may import CSV; reviewers may export."""
     client = request.getfixturevalue(f"{role}_client")
     for name in ["event", "statement"]:

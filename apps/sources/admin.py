@@ -1,10 +1,11 @@
 """Admin for sources, and the citation inline and citation admin every cited model's admin builds on.
 
-Uncited records: refused, not drafted. An Event, Statement or Membership cannot be saved from the admin without at
-least one citation, nor left without one by deleting its last citation (inline or from the citation's own page).
-This is the dataset validator's rule applied where the curator works, so nothing the API publishes is uncited and
-no draft flag has to be filtered out of every API query and fixture. A record is added with its first citation in
-one form: the citation inline sits on the same page.
+Uncited records: refused, not drafted. A Treaty, Event, Statement or Membership cannot be saved from the admin
+without at least one *supporting* citation, nor left without one by deleting its last supporting citation or turning
+it into a contradicting one (inline or from the citation's own page). This is the dataset validator's rule applied
+where the curator works, so nothing the API publishes is uncited and no draft flag has to be filtered out of every
+API query and fixture. A record is added with its first citation in one form: the citation inline sits on the same
+page.
 """
 
 from django import forms
@@ -15,29 +16,67 @@ from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
 
+from .choices import CitationStance
 from .models import Source
 
 
 class RequiredCitationFormSet(BaseInlineFormSet):
-    """Citation formset that refuses to leave its record without a citation."""
+    """Citation formset that refuses to leave its record without a supporting citation."""
 
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
             return
         kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-        if not kept:
+        if not any(form.cleaned_data.get("stance") == CitationStance.SUPPORTS for form in kept):
             name = self.instance._meta.verbose_name
             raise ValidationError(
-                f"Cite at least one source for this {name}: give the source and the quoted passage below. "
-                f"Every {name} in the dataset is cited.",
+                f"Cite at least one source that supports this {name}: give the source and the quoted passage below, "
+                f"with stance 'Supports'. Every {name} in the dataset rests on a supporting passage.",
                 code="citation_required",
             )
+
+
+class CitationForm(forms.ModelForm):
+    """A contradicting citation says how it disagrees, in its note (validate_dataset's rule, shown on the form)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("stance") == CitationStance.CONTRADICTS and not (cleaned.get("note") or "").strip():
+            self.add_error(
+                "note", "Say how this passage disagrees with the record: a contradicting citation needs a note."
+            )
+        return cleaned
+
+
+class CitationAdminForm(CitationForm):
+    """A citation edited on its own page may not take away its record's last supporting citation."""
+
+    def clean(self):
+        cleaned = super().clean()
+        citation = self.instance
+        # While the form cleans, the instance still holds the stored values; they are copied over it afterwards.
+        was_supporting = citation.pk is not None and citation.stance == CitationStance.SUPPORTS
+        if was_supporting and cleaned.get("stance") == CitationStance.CONTRADICTS and not _other_support(citation):
+            self.add_error(
+                "stance",
+                "This is the record's only supporting citation; add another supporting one before marking this one "
+                "as contradicting.",
+            )
+        return cleaned
+
+
+def _other_support(citation) -> bool:
+    """Whether the record ``citation`` supports has another supporting citation."""
+    cited = {citation.cited_field: getattr(citation, f"{citation.cited_field}_id")}
+    others = type(citation).objects.filter(**cited, stance=CitationStance.SUPPORTS).exclude(pk=citation.pk)
+    return others.exists()
 
 
 class CitationInline(admin.TabularInline):
     """Citations edited in place under the record they support: source, quote, locator, stance, note."""
 
+    form = CitationForm
     fields = ("source", "quote", "locator", "stance", "note")
     autocomplete_fields = ("source",)
     extra = 0
@@ -61,8 +100,7 @@ class CitationAdmin(CuratedAdmin):
     """Every citation of one cited model, for finding a quote across records; concrete admins set the cited field."""
 
     cited_field: str
-    # Whether the cited record must keep at least one citation (Event, Statement, Membership).
-    citation_required = True
+    form = CitationAdminForm
 
     list_display = ("source", "cited", "quote_excerpt", "locator", "stance")
     list_filter = ("stance",)
@@ -92,11 +130,8 @@ class CitationAdmin(CuratedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         if not super().has_delete_permission(request, obj):
             return False
-        if obj is None or not self.citation_required:
-            return True
-        # The last citation of a record stays: delete it by replacing it on the record's own page.
-        siblings = type(obj).objects.filter(**{self.cited_field: getattr(obj, f"{self.cited_field}_id")})
-        return siblings.exclude(pk=obj.pk).exists()
+        # The last supporting citation of a record stays: replace it on the record's own page instead.
+        return obj is None or obj.stance != CitationStance.SUPPORTS or _other_support(obj)
 
 
 @admin.register(Source)

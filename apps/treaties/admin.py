@@ -12,7 +12,7 @@ from apps.core.admin import (
     partial_date_column,
     partial_date_row,
 )
-from apps.sources.admin import CitationAdmin, CitationInline, RequiredCitationInline
+from apps.sources.admin import CitationAdmin, RequiredCitationInline
 
 from .models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
@@ -46,7 +46,7 @@ class StateAdmin(CuratedAdmin):
     fieldsets = ((None, {"fields": ("code", "name", "aliases", "kind", "successor_of")}), curation_fieldset())
 
 
-class TreatyCitationInline(CitationInline):
+class TreatyCitationInline(RequiredCitationInline):
     model = TreatyCitation
 
 
@@ -138,7 +138,6 @@ class MembershipAdmin(CitationCountMixin, CuratedAdmin):
 @admin.register(TreatyCitation)
 class TreatyCitationAdmin(CitationAdmin):
     cited_field = "treaty"
-    citation_required = False
     list_filter = ("stance", "treaty")
 
 

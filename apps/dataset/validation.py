@@ -1,0 +1,262 @@
+"""Dataset-wide checks that no single model can make: citations, quotes, memberships against events, orphans.
+
+Each check returns ``Problem`` records rather than raising, so the command can print every problem at once and
+tests can assert on them. Per-record rules are not repeated here: every record goes through its own
+``full_clean()``.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from apps.events.choices import EventType, ParticipantRole
+from apps.events.models import Event, Statement
+from apps.sources.choices import CitationStance
+from apps.sources.models import Source
+from apps.treaties.choices import MembershipStatus
+from apps.treaties.models import Membership, State, Treaty
+
+from .fixtures import DATASET_MODELS
+
+CITED_MODELS = (Treaty, Membership, Event, Statement)
+CITATION_MODELS = ("treaties.treatycitation", "treaties.membershipcitation", "events.eventcitation",
+                   "events.statementcitation")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the dataset: which record, what is wrong, and what would fix it."""
+
+    label: str
+    key: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.key}: {self.message} Fix: {self.fix}"
+
+
+@dataclass
+class Findings:
+    """The validator's result: problems make it fail; warnings (e.g. quotes not checked) are reported only."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def key_of(obj: models.Model) -> str:
+    return " / ".join(str(part) for part in obj.natural_key())
+
+
+def normalise_whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+def validate(*, documents_dir: Path | None) -> Findings:
+    """Run every check on the loaded dataset. ``documents_dir`` holds the source documents, for the quote check."""
+    findings = Findings()
+    findings.problems += check_records()
+    findings.problems += check_citations()
+    findings.problems += check_memberships_against_events()
+    findings.problems += check_withdrawal_events_have_actors()
+    findings.problems += check_orphans()
+    if documents_dir is None or not Path(documents_dir).is_dir():
+        findings.warnings.append(
+            f"Quotes were NOT checked against the source documents: directory {documents_dir} not found. "
+            "Set SEED_DOCUMENTS_DIR or pass --documents."
+        )
+    else:
+        findings.problems += check_quotes(Path(documents_dir))
+    return findings
+
+
+def check_records() -> Iterator[Problem]:
+    """Every record passes its model's own rules (fields, partial dates, constraints, clean())."""
+    for label in DATASET_MODELS:
+        model = apps.get_model(label)
+        for obj in model._default_manager.all():
+            try:
+                obj.full_clean()
+            except ValidationError as error:
+                for field_name, messages in error.message_dict.items():
+                    for message in messages:
+                        where = "" if field_name == "__all__" else f"{field_name}: "
+                        yield Problem(label, key_of(obj), f"{where}{message}", "Correct the record so it passes.")
+
+
+def check_citations() -> Iterator[Problem]:
+    """Every cited record has a supporting citation, and every contradicting citation says why in its note."""
+    for model in CITED_MODELS:
+        label = model._meta.label_lower
+        supported = model.objects.filter(citations__stance=CitationStance.SUPPORTS)
+        for obj in model.objects.exclude(pk__in=supported.values("pk")):
+            yield Problem(
+                label,
+                key_of(obj),
+                "has no citation that supports it.",
+                f"Add a {model.__name__}Citation quoting the passage the record comes from.",
+            )
+    for label in CITATION_MODELS:
+        for citation in apps.get_model(label)._default_manager.filter(stance=CitationStance.CONTRADICTS, note=""):
+            yield Problem(
+                label,
+                key_of(citation),
+                "contradicting citation without a note.",
+                "Say in the note how the passage disagrees with the curated value, and which is believed.",
+            )
+
+
+def _citations() -> Iterator[models.Model]:
+    for label in CITATION_MODELS:
+        yield from apps.get_model(label)._default_manager.select_related("source")
+
+
+def check_quotes(documents_dir: Path) -> Iterator[Problem]:
+    """Every quote occurs verbatim (up to runs of whitespace) in its source's document."""
+    texts: dict[str, str | None] = {}
+    for source in Source.objects.all():
+        if not source.document:
+            texts[source.slug] = None
+            yield Problem(
+                "sources.source", source.slug, "names no document, so its quotes cannot be checked.",
+                "Set document to the file name in the source collection.",
+            )  # fmt: skip
+            continue
+        path = documents_dir / source.document
+        if not path.is_file():
+            texts[source.slug] = None
+            yield Problem(
+                "sources.source", source.slug, f"document {source.document} not found in {documents_dir}.",
+                "Correct the file name, or add the document to the collection.",
+            )  # fmt: skip
+            continue
+        texts[source.slug] = normalise_whitespace(path.read_text(encoding="utf-8"))
+    for citation in _citations():
+        text = texts.get(citation.source.slug)
+        if text is not None and normalise_whitespace(citation.quote) not in text:
+            yield Problem(
+                citation._meta.label_lower,
+                key_of(citation),
+                f"quote not found in {citation.source.document}.",
+                "Copy the passage exactly as the document writes it (curly quotes and apostrophes included).",
+            )
+
+
+def _same_date(obj: models.Model, date_field: str, event: Event) -> bool:
+    return getattr(obj, date_field) == event.date and getattr(obj, f"{date_field}_precision") == event.date_precision
+
+
+def _actor_events(event_type: str) -> Iterable[tuple[Event, State]]:
+    events = Event.objects.filter(type=event_type).prefetch_related("participants__state").select_related("treaty")
+    for event in events:
+        for participant in event.participants.all():
+            if participant.role == ParticipantRole.ACTOR:
+                yield event, participant.state
+
+
+def check_memberships_against_events() -> Iterator[Problem]:
+    """A membership's withdrawal dates and its state's withdrawal events agree, both ways."""
+    notices = list(_actor_events(EventType.WITHDRAWAL_NOTICE))
+    effective = list(_actor_events(EventType.WITHDRAWAL_EFFECTIVE))
+    memberships = list(Membership.objects.select_related("treaty", "state"))
+
+    def matching(events, membership, date_field):
+        return [
+            event
+            for event, state in events
+            if state == membership.state
+            and event.treaty == membership.treaty
+            and _same_date(membership, date_field, event)
+        ]
+
+    for membership in memberships:
+        what = f"{membership.state.code} in {membership.treaty.slug}"
+        if membership.withdrawal_notified_on and not matching(notices, membership, "withdrawal_notified_on"):
+            yield Problem(
+                "treaties.membership",
+                membership.slug,
+                f"withdrawal notified on {membership.withdrawal_notified_on} "
+                f"({membership.withdrawal_notified_on_precision}) but no withdrawal_notice event of {what} "
+                "has that date and precision.",
+                "Add the withdrawal_notice event (the state as actor), or correct the membership's date.",
+            )
+        withdrawn = membership.status == MembershipStatus.WITHDRAWN
+        if withdrawn and membership.left_on and not matching(effective, membership, "left_on"):
+            yield Problem(
+                "treaties.membership",
+                membership.slug,
+                f"withdrawn, left on {membership.left_on} ({membership.left_on_precision}) but no "
+                f"withdrawal_effective event of {what} has that date and precision.",
+                "Add the withdrawal_effective event (the state as actor), or correct the membership's left_on.",
+            )
+    for events, date_field, fix in (
+        (notices, "withdrawal_notified_on", "withdrawal_notified_on"),
+        (effective, "left_on", "left_on (and status 'withdrawn')"),
+    ):
+        for event, state in events:
+            agrees = [
+                membership
+                for membership in memberships
+                if membership.state == state
+                and membership.treaty == event.treaty
+                and _same_date(membership, date_field, event)
+                and (date_field != "left_on" or membership.status == MembershipStatus.WITHDRAWN)
+            ]
+            if not agrees:
+                yield Problem(
+                    "events.event",
+                    event.slug,
+                    f"{event.type} of {state.code} in {event.treaty.slug} on {event.date} ({event.date_precision}) "
+                    f"has no membership of {state.code} in {event.treaty.slug} with that {date_field}.",
+                    f"Give the membership '{event.treaty.slug}-{state.code.lower()}' the {fix} of this event, "
+                    "or correct the event.",
+                )
+
+
+def check_withdrawal_events_have_actors() -> Iterator[Problem]:
+    """A withdrawal is always some state's act, so the consistency check above can find whose."""
+    withdrawal_types = [
+        EventType.WITHDRAWAL_ANNOUNCEMENT,
+        EventType.WITHDRAWAL_NOTICE,
+        EventType.WITHDRAWAL_EFFECTIVE,
+    ]
+    for event in Event.objects.filter(type__in=withdrawal_types).exclude(participants__role=ParticipantRole.ACTOR):
+        yield Problem(
+            "events.event", event.slug, f"{event.type} event names no state as actor.",
+            "Add the withdrawing state as a participant with role 'actor'.",
+        )  # fmt: skip
+
+
+def check_orphans() -> Iterator[Problem]:
+    """Every treaty, state and source is used by something, or it is noise in the dataset."""
+    for treaty in Treaty.objects.filter(memberships=None, events=None, statements=None):
+        yield Problem(
+            "treaties.treaty", treaty.slug, "nothing refers to this treaty (no membership, event or statement).",
+            "Add what the sources say about it, or remove it.",
+        )  # fmt: skip
+    unused_states = State.objects.filter(
+        memberships=None,
+        participations=None,
+        statements=None,
+        joint_statements=None,
+        depositary_of=None,
+        successors=None,
+    )
+    for state in unused_states:
+        yield Problem(
+            "treaties.state", state.code,
+            "nothing refers to this state (no membership, event, statement, depositary or successor).",
+            "Add what the sources say about it, or remove it.",
+        )  # fmt: skip
+    cited = set()
+    for citation in _citations():
+        cited.add(citation.source_id)
+    for source in Source.objects.exclude(pk__in=cited):
+        yield Problem(
+            "sources.source", source.slug, "no citation quotes this source.",
+            "Cite the passages the dataset takes from it, or remove it.",
+        )  # fmt: skip

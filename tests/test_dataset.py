@@ -1,0 +1,207 @@
+"""The committed dataset: it loads into an empty database, validates, exports byte for byte, and states key facts."""
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path
+from apps.dataset.validation import validate
+from apps.events.models import Event, Statement
+from apps.sources.models import Source
+from apps.treaties.models import Membership, State, Treaty
+
+D = datetime.date
+
+
+@pytest.fixture
+def dataset(db):
+    call_command("load_dataset", no_migrate=True, verbosity=0)
+
+
+def test_fixtures_load_into_an_empty_database(db):
+    """load_dataset (migrations included) fills every dataset model from the committed fixtures."""
+    assert Event.objects.count() == 0
+    call_command("load_dataset", verbosity=0)
+    for label in DATASET_MODELS:
+        assert apps.get_model(label).objects.exists(), label
+
+
+def test_load_dataset_names_missing_fixture_files(db, tmp_path):
+    with pytest.raises(
+        CommandError, match=r"Missing fixture files \(run export_dataset to write them\): .*sources\.source\.json"
+    ):
+        call_command("load_dataset", fixtures=tmp_path, no_migrate=True)
+
+
+def test_loading_twice_updates_in_place(dataset):
+    """Records are matched by natural key, so a second load duplicates nothing."""
+    counts = {label: apps.get_model(label).objects.count() for label in DATASET_MODELS}
+    call_command("load_dataset", no_migrate=True, verbosity=0)
+    assert counts == {label: apps.get_model(label).objects.count() for label in DATASET_MODELS}
+
+
+def test_validator_passes_on_the_fixtures(dataset):
+    """The committed dataset has no problem, quotes included, when the documents are available."""
+    if not Path(settings.SEED_DOCUMENTS_DIR).is_dir():
+        pytest.skip(f"source documents not found at {settings.SEED_DOCUMENTS_DIR}")
+    findings = validate(documents_dir=settings.SEED_DOCUMENTS_DIR)
+    assert [str(problem) for problem in findings.problems] == []
+    assert findings.warnings == []
+
+
+def test_validate_dataset_command_reports_success(dataset, capsys):
+    call_command("validate_dataset")
+    assert "Dataset valid: no problems found." in capsys.readouterr().out
+
+
+def test_export_reproduces_the_committed_fixtures_byte_for_byte(dataset, tmp_path):
+    """load then export gives exactly the committed files, so a curator's export diffs only what they changed."""
+    call_command("export_dataset", output=tmp_path, verbosity=0)
+    for label in DATASET_MODELS:
+        exported = fixture_path(tmp_path, label).read_bytes()
+        assert exported == fixture_path(default_fixtures_dir(), label).read_bytes(), label
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        path.name for path in default_fixtures_dir().glob("*.json")
+    )
+
+
+def test_fixtures_are_utf8_indented_and_use_natural_keys_only():
+    for label in DATASET_MODELS:
+        text = fixture_path(default_fixtures_dir(), label).read_text(encoding="utf-8")
+        assert text.endswith("]\n")
+        assert '\n  {\n    "model": ' in text or text == "[]\n"
+        assert '"pk":' not in text, f"{label} carries row numbers"
+        assert "\\u2019" not in text, f"{label} escapes non-ASCII characters"
+
+
+# --- Key facts, as a researcher would ask them through the ORM ---------------------------------------------------
+
+
+def _event(slug: str) -> Event:
+    return Event.objects.get(slug=slug)
+
+
+def test_us_open_skies_withdrawal_notified_2020_05_22_effective_2020_11_22(dataset):
+    membership = Membership.objects.get(treaty__slug="open-skies", state__code="USA")
+    assert membership.slug == "open-skies-usa"
+    assert (membership.withdrawal_notified_on, membership.withdrawal_notified_on_precision) == (D(2020, 5, 22), "day")
+    assert (membership.left_on, membership.left_on_precision) == (D(2020, 11, 22), "day")
+    assert membership.status == "withdrawn"
+    effective = _event("usa-open-skies-withdrawal-effective-2020-11-22")
+    assert effective.type == "withdrawal_effective"
+    assert list(effective.participants.values_list("state__code", "role")) == [("USA", "actor")]
+
+
+def test_open_skies_signed_1992_and_in_force_2002_to_the_year_only(dataset):
+    signature = Event.objects.get(treaty__slug="open-skies", type="signature")
+    assert (signature.date, signature.date_precision) == (D(1992, 1, 1), "year")
+    in_force = Event.objects.get(treaty__slug="open-skies", type="entry_into_force")
+    assert (in_force.date, in_force.date_precision) == (D(2002, 1, 1), "year")
+
+
+def test_new_start_extended_until_2026_02_05(dataset):
+    extension = Event.objects.get(treaty__slug="new-start", type="extension")
+    assert (extension.date, extension.date_precision) == (D(2021, 1, 1), "year")
+    assert "5 February 2026" in extension.description
+    expiry = Event.objects.get(treaty__slug="new-start", type="expiry")
+    assert (expiry.date, expiry.date_precision) == (D(2026, 2, 5), "day")
+    assert Treaty.objects.get(slug="new-start").status == "in_force"
+
+
+def test_russia_continues_the_soviet_union(dataset):
+    russia = State.objects.get(code="RUS")
+    assert russia.successor_of.code == "SUN"
+    assert russia.successor_of.kind == "former_state"
+
+
+def test_treaties_are_found_by_the_names_the_documents_use(dataset):
+    def names(slug):
+        treaty = Treaty.objects.get(slug=slug)
+        return {treaty.name, treaty.short_name, *treaty.aliases}
+
+    assert {"Open Skies Treaty", "Open Sky Treaty", "OST"} <= names("open-skies")
+    assert {"Intermediate-Range Treaty", "Intermediate Range Treaty"} <= names("inf")
+    assert {"New Strategic Arms Reduction Treaty", "New START"} <= names("new-start")
+    assert {"Iran nuclear agreement", "Iranian Nuclear Agreement"} <= names("jcpoa")
+    assert set(Treaty.objects.values_list("slug", flat=True)) == {
+        "open-skies", "inf", "new-start", "abm", "jcpoa", "paris-agreement"
+    }  # fmt: skip
+
+
+def test_wrong_president_is_kept_as_a_flagged_contradiction_not_as_fact(dataset):
+    signature = Event.objects.get(treaty__slug="open-skies", type="signature")
+    contradiction = signature.citations.get(stance="contradicts")
+    assert "George W. Bush" in contradiction.quote
+    assert "George H. W. Bush" in contradiction.note
+    assert "George W. Bush" not in signature.title + signature.description
+
+
+def test_disagreement_on_the_number_of_open_skies_states_is_kept(dataset):
+    open_skies = Treaty.objects.get(slug="open-skies")
+    assert "35 states" in open_skies.summary
+    contradiction = open_skies.citations.get(quote__contains="34 countries")
+    assert contradiction.stance == "contradicts"
+    assert contradiction.source.document == "001_c3bea37550ac9dba.txt"
+
+
+def test_us_announcement_dated_21_may_2020_and_the_november_claim_contradicts(dataset):
+    announcement = _event("usa-open-skies-withdrawal-announcement-2020-05-21")
+    assert (announcement.date, announcement.date_precision) == (D(2020, 5, 21), "day")
+    november = announcement.citations.get(quote__contains="November 2020")
+    assert november.stance == "contradicts"
+
+
+def test_relative_dates_resolved_against_each_document(dataset):
+    """'On the 12th of this month' (Nov 2020), 'in January' (2021), 'on Thursday' (unresolvable: year only)."""
+    lavrov = Statement.objects.get(speaker="Lavrov")
+    assert (lavrov.date, lavrov.date_precision) == (D(2020, 11, 12), "day")
+    russia_plan = _event("rus-open-skies-withdrawal-announcement-2021-01")
+    assert (russia_plan.date, russia_plan.date_precision) == (D(2021, 1, 1), "month")
+    bill = Event.objects.get(type="legislative_step", treaty__slug="open-skies")
+    assert (bill.date, bill.date_precision) == (D(2021, 5, 11), "day")
+    not_rejoin = Event.objects.get(type="decision_not_to_rejoin")
+    assert (not_rejoin.date, not_rejoin.date_precision) == (D(2021, 1, 1), "year")
+
+
+def test_inf_treaty_ended_august_2019_after_the_us_withdrawal(dataset):
+    inf = Treaty.objects.get(slug="inf")
+    assert inf.status == "terminated"
+    termination = Event.objects.get(treaty=inf, type="termination")
+    assert (termination.date, termination.date_precision) == (D(2019, 8, 1), "month")
+    usa = Membership.objects.get(slug="inf-usa")
+    assert (usa.withdrawal_notified_on, usa.left_on) == (D(2019, 2, 1), D(2019, 8, 1))
+    signature = Event.objects.get(treaty=inf, type="signature")
+    assert set(signature.participants.values_list("state__code", flat=True)) == {"SUN", "USA"}
+
+
+def test_who_withdrawal_is_a_context_event_without_treaty(dataset):
+    who = _event("usa-who-withdrawal")
+    assert who.type == "other"
+    assert who.treaty is None
+
+
+def test_only_named_states_with_iso_codes_are_states(dataset):
+    """Groups ('27 EU member states'), regions (Abkhazia) and places (Kaliningrad) are not states."""
+    assert set(State.objects.values_list("code", flat=True)) == {
+        "CAN", "DEU", "EST", "FRA", "GEO", "IRN", "LTU", "LVA", "POL", "RUS", "SUN", "USA"
+    }  # fmt: skip
+    assert _event("rus-restricts-flights-over-kaliningrad").location == "Kaliningrad, Russia"
+
+
+def test_sources_name_no_guessed_publisher_and_explain_their_dates(dataset):
+    for source in Source.objects.all():
+        assert source.publisher == ""
+        assert source.document.endswith(".txt")
+        assert source.notes.startswith("Date:")
+        assert source.language == "en"
+
+
+def test_every_statement_and_event_is_cited_from_a_document(dataset):
+    for model in (Event, Statement, Membership):
+        for obj in model.objects.all():
+            assert obj.citations.filter(stance="supports").exists(), obj.slug

@@ -1,0 +1,246 @@
+"""validate_dataset fails, with a message naming the record and the fix, on deliberately broken copies of the data."""
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, connection
+
+from apps.dataset.fixtures import default_fixtures_dir, fixture_path
+from apps.dataset.validation import validate
+from apps.events.models import Event
+
+DOCUMENTS = Path(settings.SEED_DOCUMENTS_DIR)
+needs_documents = pytest.mark.skipif(not DOCUMENTS.is_dir(), reason=f"source documents not found at {DOCUMENTS}")
+
+
+@pytest.fixture
+def broken_copy(db, tmp_path):
+    """Copy the fixtures, let the test edit one file's records, load the copy, and return the validator's problems."""
+
+    def build(label: str, edit) -> list[str]:
+        directory = tmp_path / "fixtures"
+        shutil.copytree(default_fixtures_dir(), directory)
+        path = fixture_path(directory, label)
+        records = edit(json.loads(path.read_text(encoding="utf-8")))
+        path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        call_command("load_dataset", fixtures=directory, no_migrate=True, verbosity=0)
+        return [str(problem) for problem in validate(documents_dir=DOCUMENTS).problems]
+
+    return build
+
+
+# Raw fixture loading keeps timestamps as given, so a record added by hand must carry them.
+STAMPS = {"created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"}
+
+
+def _without(records, predicate):
+    return [record for record in records if not predicate(record["fields"])]
+
+
+def test_uncited_event_is_reported(broken_copy):
+    slug = "center-2019-military-exercise-2019-09"
+    problems = broken_copy("events.eventcitation", lambda records: _without(records, lambda f: f["event"] == [slug]))
+    assert problems == [
+        f"events.event {slug}: has no citation that supports it. "
+        "Fix: Add a EventCitation quoting the passage the record comes from."
+    ]
+
+
+def test_record_cited_only_by_a_contradicting_passage_counts_as_uncited(broken_copy):
+    def only_contradicts(records):
+        for record in records:
+            if record["fields"]["treaty"] == ["inf"]:
+                record["fields"].update(stance="contradicts", note="Disagrees.")
+        return records
+
+    problems = broken_copy("treaties.treatycitation", only_contradicts)
+    assert problems == [
+        "treaties.treaty inf: has no citation that supports it. "
+        "Fix: Add a TreatyCitation quoting the passage the record comes from."
+    ]
+
+
+def test_contradicting_citation_without_a_note_is_reported(broken_copy):
+    def drop_note(records):
+        for record in records:
+            fields = record["fields"]
+            if fields["stance"] == "contradicts" and fields["event"] == ["inf-termination-2019-08"]:
+                fields["note"] = ""
+        return records
+
+    problems = broken_copy("events.eventcitation", drop_note)
+    assert len(problems) == 1
+    assert problems[0].startswith("events.eventcitation inf-termination-2019-08 / us-leaves-open-skies-")
+    assert "contradicting citation without a note." in problems[0]
+
+
+@needs_documents
+def test_quote_missing_from_its_document_is_reported(broken_copy):
+    def misquote(records):
+        for record in records:
+            if record["fields"]["statement"] == ["peskov-regrets-us-withdrawal-2020-11-22"]:
+                record["fields"]["quote"] = record["fields"]["quote"].replace("’", "'")
+        return records
+
+    problems = broken_copy("events.statementcitation", misquote)
+    assert len(problems) == 1
+    assert problems[0].startswith("events.statementcitation peskov-regrets-us-withdrawal-2020-11-22 / ")
+    assert "quote not found in 000_97cb8f851a706f94.txt." in problems[0]
+    assert "curly quotes" in problems[0]
+
+
+@needs_documents
+def test_quotes_compare_up_to_runs_of_whitespace(broken_copy):
+    def respace(records):
+        for record in records:
+            record["fields"]["quote"] = record["fields"]["quote"].replace(" ", "  \n ")
+        return records
+
+    assert broken_copy("events.eventcitation", respace) == []
+
+
+def test_membership_date_disagreeing_with_the_notice_event_is_reported_both_ways(broken_copy):
+    def later_notice(records):
+        for record in records:
+            if record["fields"]["slug"] == "open-skies-usa":
+                record["fields"]["withdrawal_notified_on"] = "2020-05-23"
+        return records
+
+    problems = broken_copy("treaties.membership", later_notice)
+    assert problems == [
+        "treaties.membership open-skies-usa: withdrawal notified on 2020-05-23 (day) but no withdrawal_notice event "
+        "of USA in open-skies has that date and precision. Fix: Add the withdrawal_notice event (the state as actor), "
+        "or correct the membership's date.",
+        "events.event usa-open-skies-withdrawal-notice-2020-05-22: withdrawal_notice of USA in open-skies on "
+        "2020-05-22 (day) has no membership of USA in open-skies with that withdrawal_notified_on. Fix: Give the "
+        "membership 'open-skies-usa' the withdrawal_notified_on of this event, or correct the event.",
+    ]
+
+
+def test_effective_withdrawal_without_a_withdrawn_membership_is_reported(broken_copy):
+    def still_active(records):
+        for record in records:
+            if record["fields"]["slug"] == "inf-usa":
+                record["fields"].update(status="withdrawing", left_on=None, left_on_precision="")
+        return records
+
+    problems = broken_copy("treaties.membership", still_active)
+    assert problems == [
+        "events.event usa-inf-withdrawal-effective-2019-08: withdrawal_effective of USA in inf on 2019-08-01 (month) "
+        "has no membership of USA in inf with that left_on. Fix: Give the membership 'inf-usa' the left_on (and "
+        "status 'withdrawn') of this event, or correct the event."
+    ]
+
+
+def test_withdrawal_event_without_an_actor_is_reported(broken_copy):
+    slug = "rus-open-skies-withdrawal-announcement-2021-01"
+    problems = broken_copy("events.eventparticipant", lambda rows: _without(rows, lambda f: f["event"] == [slug]))
+    assert problems == [
+        f"events.event {slug}: withdrawal_announcement event names no state as actor. "
+        "Fix: Add the withdrawing state as a participant with role 'actor'."
+    ]
+
+
+def test_state_that_nothing_refers_to_is_reported(broken_copy):
+    ukraine = {
+        "model": "treaties.state",
+        "fields": {**STAMPS, "code": "UKR", "name": "Ukraine", "aliases": [], "kind": "state"},
+    }
+    problems = broken_copy("treaties.state", lambda records: [*records, ukraine])
+    assert problems == [
+        "treaties.state UKR: nothing refers to this state (no membership, event, statement, depositary or "
+        "successor). Fix: Add what the sources say about it, or remove it."
+    ]
+
+
+def test_treaty_that_nothing_refers_to_is_reported(broken_copy):
+    who = {
+        "model": "treaties.treaty",
+        "fields": {**STAMPS, "slug": "who-constitution", "name": "Constitution of the WHO", "kind": "multilateral",
+                   "domain": "other", "status": "unknown", "depositaries": []},
+    }  # fmt: skip
+    problems = broken_copy("treaties.treaty", lambda records: [*records, who])
+    assert problems == [
+        "treaties.treaty who-constitution: has no citation that supports it. "
+        "Fix: Add a TreatyCitation quoting the passage the record comes from.",
+        "treaties.treaty who-constitution: nothing refers to this treaty (no membership, event or statement). "
+        "Fix: Add what the sources say about it, or remove it.",
+    ]
+
+
+def test_record_failing_its_model_rules_is_reported(broken_copy):
+    def bad_code(records):
+        for record in records:
+            if record["fields"]["code"] == "CAN":
+                record["fields"]["aliases"] = ["Canada", "Canada"]
+        return records
+
+    problems = broken_copy("treaties.state", bad_code)
+    assert problems == [
+        "treaties.state CAN: aliases: Each alias is listed once. Fix: Correct the record so it passes.",
+    ]
+
+
+def test_bad_precision_date_is_refused_by_the_database_on_load(broken_copy):
+    def mid_month(records):
+        for record in records:
+            if record["fields"]["slug"] == "center-2019-military-exercise-2019-09":
+                record["fields"]["date"] = "2019-09-15"
+        return records
+
+    with pytest.raises(IntegrityError, match="event_date_month_is_first_day|CHECK constraint failed"):
+        broken_copy("events.event", mid_month)
+
+
+def _without_check_constraint(table: str, name: str):
+    """Let a bad row past the database, as an older schema or a raw SQL edit could, to see the validator catch it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA ignore_check_constraints = ON")
+        else:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+
+
+def test_bad_precision_date_already_in_the_database_is_reported(broken_copy):
+    broken_copy("events.event", lambda records: records)
+    _without_check_constraint("events_event", "event_date_month_is_first_day")
+    try:
+        Event.objects.filter(slug="center-2019-military-exercise-2019-09").update(date=datetime.date(2019, 9, 15))
+        problems = [str(problem) for problem in validate(documents_dir=DOCUMENTS).problems]
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA ignore_check_constraints = OFF")
+    assert problems == [
+        "events.event center-2019-military-exercise-2019-09: date: A month-precision date must be the 1st of its "
+        "month. Fix: Correct the record so it passes."
+    ]
+
+
+def test_missing_documents_directory_is_reported_not_passed_silently(db, tmp_path, capsys):
+    call_command("load_dataset", no_migrate=True, verbosity=0)
+    findings = validate(documents_dir=tmp_path / "nowhere")
+    assert findings.problems == []
+    assert findings.warnings == [
+        f"Quotes were NOT checked against the source documents: directory {tmp_path / 'nowhere'} not found. "
+        "Set SEED_DOCUMENTS_DIR or pass --documents."
+    ]
+    call_command("validate_dataset", documents=tmp_path / "nowhere")
+    assert "warning: Quotes were NOT checked" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="--require-documents"):
+        call_command("validate_dataset", documents=tmp_path / "nowhere", require_documents=True)
+
+
+def test_command_lists_every_problem_then_exits_non_zero(broken_copy, capsys):
+    broken_copy("events.eventcitation", lambda records: _without(records, lambda f: f["event"][0].startswith("rus-")))
+    with pytest.raises(CommandError, match=r"^\d+ problem\(s\) in the dataset\.$"):
+        call_command("validate_dataset", documents=DOCUMENTS)
+    out = capsys.readouterr().out
+    assert "- events.event rus-restricts-flights-over-moscow: has no citation that supports it." in out
+    assert "- events.event rus-open-skies-withdrawal-bill-2021-05-11: has no citation that supports it." in out
