@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 
 from apps.curation.roles import CURATORS
 from apps.events.models import Event
@@ -84,12 +85,7 @@ def _pick(page, select_id: str, text: str) -> None:
 
 
 def test_curator_adds_cites_corrects_and_reverts_an_event(page, desk):
-    # Log in.
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", "curator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
+    _log_in(page)
     _shot(page, "01-logged-in")
 
     # Add an event with its citation, through the form and its citation inline.
@@ -148,3 +144,45 @@ def test_curator_adds_cites_corrects_and_reverts_an_event(page, desk):
     assert event.title == original_title
     assert [record.history_user.username for record in event.history.all()[:3]] == ["curator"] * 3
     assert event.updated_at.date() == datetime.date.today()
+
+
+def _log_in(page) -> None:
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+
+
+def test_curator_reads_the_open_skies_page_and_previews_a_csv_import(page, transactional_db, tmp_path):
+    """On the real dataset: the treaty page lists its memberships and events; a CSV preview names each bad row."""
+    call_command("load_dataset", no_migrate=True, verbosity=0)
+    curator = User.objects.create_user("curator", password=PASSWORD, is_staff=True)
+    curator.groups.add(Group.objects.get(name=CURATORS))
+    _log_in(page)
+
+    treaty = Treaty.objects.get(slug="open-skies")
+    page.goto(f"/admin/treaties/treaty/{treaty.pk}/change/")
+    memberships = page.locator("#memberships-group tbody tr.has_original")
+    events = page.locator("#events-group tbody tr.has_original")
+    assert memberships.count() == treaty.memberships.count() > 0
+    assert events.count() == treaty.events.count() > 0
+    _shot(page, "08-open-skies-treaty-page")
+
+    upload = tmp_path / "events.csv"
+    upload.write_text(
+        "slug,type,date,date_precision,title,treaty,source,quote,locator\n"
+        "new-meeting,meeting,2021-03-15,month,A meeting,open-skies,,,\n",
+        encoding="utf-8",
+    )
+    page.goto("/admin/events/event/import/")
+    page.set_input_files("#id_import_file", str(upload))
+    page.click("input[type=submit]")
+    # The row's error count; hovering it opens the list of errors by column, as a curator would.
+    page.hover(".validation-error-count")
+    errors = page.locator(".validation-error-container")
+    errors.wait_for()
+    assert "1st of its month" in errors.inner_text()
+    assert "needs a citation" in errors.inner_text()
+    _shot(page, "09-csv-import-preview-row-errors")
+    assert not Event.objects.filter(slug="new-meeting").exists()

@@ -96,6 +96,12 @@ def test_exported_statements_import_back_unchanged(sample_dataset, curator_clien
     columns = {name: "on" for name in form.fields if name.startswith("statementresource_")}
     export = curator_client.post(url, {"format": "0", "resource": "0", **columns})
     assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    by_slug = {row["slug"]: row for row in rows}
+    statement = sample_dataset["statements"][0]
+    assert by_slug[statement.slug]["quote"] == statement.citations.get().quote
+    assert by_slug[statement.slug]["source"] == sample_dataset["source"].slug
+    assert by_slug[statement.slug]["joint_with"] == "RUS|USA"
     upload = SimpleUploadedFile("statements.csv", export.content, content_type="text/csv")
     before = Statement.history.count()
     response = _preview(curator_client, "statement", upload)

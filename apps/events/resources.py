@@ -109,8 +109,18 @@ class EventResource(CitedResource):
     class Meta:
         model = Event
         import_id_fields = ("slug",)
-        fields = ("slug", "type", "date", "date_precision", "title", "description", "location", "treaty", "notes")
-        export_order = (*fields, *CITATION_COLUMNS)
+        fields = (
+            "slug",
+            "type",
+            "date",
+            "date_precision",
+            "title",
+            "description",
+            "location",
+            "treaty",
+            "notes",
+            *CITATION_COLUMNS,
+        )
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
@@ -151,8 +161,8 @@ class StatementResource(CitedResource):
             "treaty",
             "responds_to",
             "notes",
+            *CITATION_COLUMNS,
         )
-        export_order = (*fields, *CITATION_COLUMNS)
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
