@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import Exact
 
 from .constraints import FieldCheckConstraint
@@ -77,6 +77,15 @@ def is_period_start(value: datetime.date, precision: str) -> bool:
     return True
 
 
+def _part(extract, field: str):
+    """``extract`` of a date field, with the value typed as a date.
+
+    ``full_clean()`` checks constraints by substituting the instance's values; PostgreSQL cannot type a bare NULL
+    inside EXTRACT, so without the cast every empty date would make the check fail with a database error.
+    """
+    return extract(Cast(field, models.DateField()))
+
+
 def partial_date_constraints(model: str, field: str, *, required: bool = False) -> list[FieldCheckConstraint]:
     """Database constraints that keep a partial date consistent with its precision.
 
@@ -98,14 +107,14 @@ def partial_date_constraints(model: str, field: str, *, required: bool = False) 
         ),
         FieldCheckConstraint(
             field=field,
-            condition=~models.Q(**{precision: DatePrecision.MONTH}) | models.Q(**{f"{field}__day": 1}),
+            condition=~models.Q(**{precision: DatePrecision.MONTH}) | models.Q(Exact(_part(ExtractDay, field), 1)),
             name=f"{model}_{field}_month_is_first_day",
             violation_error_message=f"A month-precision {field} must be the 1st of its month.",
         ),
         FieldCheckConstraint(
             field=field,
             condition=~models.Q(**{precision: DatePrecision.YEAR})
-            | models.Q(**{f"{field}__month": 1, f"{field}__day": 1}),
+            | models.Q(Exact(_part(ExtractMonth, field), 1), Exact(_part(ExtractDay, field), 1)),
             name=f"{model}_{field}_year_is_first_day",
             violation_error_message=f"A year-precision {field} must be the 1st of January of its year.",
         ),
@@ -120,8 +129,8 @@ def not_before_q(earlier: str, later: str) -> models.Q:
     coarser ``later`` (the same month, or the same year).
     """
     later_precision = f"{later}_precision"
-    same_year = Exact(ExtractYear(earlier), ExtractYear(later))
-    same_month = Exact(ExtractMonth(earlier), ExtractMonth(later))
+    same_year = Exact(_part(ExtractYear, earlier), _part(ExtractYear, later))
+    same_month = Exact(_part(ExtractMonth, earlier), _part(ExtractMonth, later))
     return (
         models.Q(**{f"{earlier}__isnull": True})
         | models.Q(**{f"{later}__isnull": True})
