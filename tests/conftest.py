@@ -9,6 +9,7 @@ import itertools
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import caches
 from django.test import Client
 
 from apps.curation.roles import CURATORS, REVIEWERS
@@ -241,3 +242,176 @@ def admin_form_data():
         return data
 
     return collect
+
+
+# --- The read API -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(client):
+    """Django's test client, answering parsed JSON for the API's GET requests: ``api("/api/events/", type="x")``."""
+
+    def get(path: str, expect: int = 200, **params):
+        response = client.get(path, params)
+        assert response.status_code == expect, (response.status_code, response.content[:2000])
+        return response.json() if response["Content-Type"].startswith("application/json") else response
+
+    return get
+
+
+@pytest.fixture
+def open_skies(
+    make_source, make_state, make_treaty, make_membership, make_event, make_statement, make_treaty_citation
+):
+    """A small Open Skies record: three states, two treaties, memberships with day/month/year/unknown dates,
+    events and statements with participants and citations. Returns the records by name."""
+    day, month, year = "day", "month", "year"
+    soviet_union = make_state(code="SUN", name="Soviet Union", kind="former_state")
+    russia = make_state(code="RUS", name="Russia", aliases=["Russian Federation"], successor_of=soviet_union)
+    usa = make_state(code="USA", name="United States", aliases=["U.S.", "United States of America"])
+    belarus = make_state(code="BLR", name="Belarus")
+    treaty = make_treaty(
+        slug="open-skies", name="Treaty on Open Skies", short_name="Open Skies Treaty", status="in_force"
+    )
+    treaty.depositaries.set([usa])
+    make_treaty_citation(treaty, quote="The Treaty on Open Skies entered into force on 1 January 2002.")
+    inf = make_treaty(
+        slug="inf", name="Intermediate-Range Nuclear Forces Treaty", kind="bilateral", status="terminated"
+    )
+    tass = make_source(
+        slug="tass-2021-russia-withdrawal", title="Russia quits Open Skies", publisher="TASS", language="ru"
+    )
+    reuters = make_source(
+        slug="reuters-2020-us-notice",
+        title="=U.S. gives notice",
+        publisher="Thomson Reuters",
+        published_on=datetime.date(2020, 5, 1),
+        published_on_precision=month,
+    )
+    memberships = {
+        "usa": make_membership(
+            slug="open-skies-usa",
+            treaty=treaty,
+            state=usa,
+            status="withdrawn",
+            joined_on=datetime.date(1992, 3, 24),
+            joined_on_precision=day,
+            withdrawal_notified_on=datetime.date(2020, 5, 22),
+            withdrawal_notified_on_precision=day,
+            left_on=datetime.date(2020, 11, 22),
+            left_on_precision=day,
+        ),
+        "rus": make_membership(
+            slug="open-skies-rus",
+            treaty=treaty,
+            state=russia,
+            status="withdrawn",
+            joined_on=datetime.date(2001, 1, 1),
+            joined_on_precision=year,
+            left_on=datetime.date(2021, 12, 1),
+            left_on_precision=month,
+        ),
+        # The documents show Belarus as a party without saying when it joined.
+        "blr": make_membership(slug="open-skies-blr", treaty=treaty, state=belarus),
+        "inf-usa": make_membership(slug="inf-usa", treaty=inf, state=usa, role="signatory"),
+    }
+    events = {
+        "signature": make_event(
+            slug="open-skies-signature",
+            type="signature",
+            treaty=treaty,
+            title="Open Skies signed in Helsinki",
+            date=datetime.date(1992, 1, 1),
+            date_precision=year,
+            location="Helsinki",
+            participants=[(usa, "actor"), (russia, "actor")],
+        ),
+        "us-notice": make_event(
+            slug="us-withdrawal-notice",
+            type="withdrawal_notice",
+            treaty=treaty,
+            title="United States gives notice of withdrawal",
+            date=datetime.date(2020, 5, 22),
+            participants=[(usa, "actor"), (russia, "target")],
+            cite=False,
+        ),
+        "ru-withdrawal": make_event(
+            slug="russia-withdrawal-effective",
+            type="withdrawal_effective",
+            treaty=treaty,
+            title="Russia's withdrawal takes effect",
+            date=datetime.date(2021, 12, 1),
+            date_precision=month,
+            participants=[(russia, "actor")],
+            cite=False,
+        ),
+        "exercise": make_event(
+            slug="undated-exercise",
+            type="military_exercise",
+            title="An exercise the sources do not date",
+            date=None,
+            date_precision="",
+            participants=[(belarus, "participant")],
+        ),
+        "inf-end": make_event(
+            slug="inf-termination",
+            type="termination",
+            treaty=inf,
+            title="INF Treaty terminated",
+            date=datetime.date(2019, 8, 2),
+        ),
+    }
+    EventCitation.objects.create(
+        event=events["us-notice"], source=reuters, quote="The U.S. formally notified.", locator="para. 2"
+    )
+    EventCitation.objects.create(
+        event=events["ru-withdrawal"], source=tass, quote="Russia withdrew in December.", stance="supports"
+    )
+    statements = {
+        "peskov": make_statement(
+            slug="peskov-regrets",
+            speaker="Dmitry Peskov",
+            speaker_title="Presidential Press Secretary",
+            on_behalf_of=russia,
+            stance="regrets",
+            kind="remarks",
+            treaty=treaty,
+            responds_to=events["us-notice"],
+            date=datetime.date(2020, 5, 22),
+            text="We regret this decision.",
+            cite=False,
+        ),
+        "joint": make_statement(
+            slug="joint-statement",
+            speaker="Foreign ministers",
+            kind="joint_statement",
+            stance="supports",
+            treaty=treaty,
+            joint_with=[usa, belarus],
+            date=datetime.date(2020, 5, 1),
+            date_precision=month,
+            text="-1 reasons to stay",
+        ),
+    }
+    StatementCitation.objects.create(statement=statements["peskov"], source=tass, quote="Peskov said he regrets it.")
+    return {
+        "treaty": treaty,
+        "inf": inf,
+        "states": {"usa": usa, "rus": russia, "sun": soviet_union, "blr": belarus},
+        "sources": {"tass": tass, "reuters": reuters},
+        "memberships": memberships,
+        "events": events,
+        "statements": statements,
+    }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Each test starts with an empty in-process cache.
+
+    API responses are cached until a write changes the data version; a test's writes are rolled back without a new
+    version, so a cache kept across tests (or across runs, as the default directory cache is) would serve pages of
+    data that no longer exists.
+    """
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    caches["default"].clear()

@@ -7,6 +7,9 @@ Variables (all documented in the README):
     ALLOWED_HOSTS    comma-separated host names; defaults to the loopback names when DEBUG is on.
     DB_CONN_MAX_AGE  seconds a database connection is kept open between requests (default 60).
     SEED_DOCUMENTS_DIR  where the source documents live, for quote checks (default ../shared/seeds).
+    CACHE_URL        the cache shared by all app processes: redis://host:port/db (needs the redis package),
+                     file:///absolute/dir, locmem:// (one process only) or dummy://; default a directory in var/.
+    API_CACHE_TIMEOUT  seconds a cached API response is kept (default 600); writes invalidate it sooner.
 """
 
 import os
@@ -79,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and auth: a cached API response skips them. It only serves anonymous, cookie-less GETs.
+    "apps.core.caching.APICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +130,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+
+def cache_from_url(url: str) -> dict:
+    """A CACHES entry from CACHE_URL; the cache must be shared by every process that serves the API."""
+    scheme, _, rest = url.partition("://")
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "treatyapi"}
+    if scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://, file:///dir, locmem:// or dummy://.")
+
+
+# A directory cache is shared by the gunicorn workers of one machine with no extra service; several machines need
+# CACHE_URL=redis://...
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", f"file://{BASE_DIR / 'var' / 'cache'}"))}
+API_CACHE_PREFIX = "/api/"
+API_CACHE_TIMEOUT = int(os.environ.get("API_CACHE_TIMEOUT", "600"))
+# Responses that depend on the code only, kept across data writes.
+API_CACHE_DATA_FREE_PATHS = ["/api/schema/"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -162,16 +194,61 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["apps.core.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "apps.core.api.renderers.CSVRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.api.negotiation.ContentNegotiation",
+    "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
+    # The API is read-only and open: no authentication, so the schema documents anonymous access. The issue that
+    # adds authenticated writes adds its authentication classes here.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Treaty API",
-    "DESCRIPTION": "A curated, source-cited dataset about arms-control treaties.",
+    "DESCRIPTION": (
+        "A curated, source-cited dataset about arms-control treaties. Every record carries the source passages it "
+        "rests on (`citations`). Read access is anonymous: no authentication, no key.\n\n"
+        "Dates are as precise as their sources: each partial date gives the period's first and last day, its "
+        "precision (day, month or year) and a display form. Range filters (`date_after`, `date_before`) are "
+        "inclusive and match a partial date whose period overlaps the range.\n\n"
+        "Every error has the same body (`Error`): an unknown, repeated or malformed query parameter is a 400 naming "
+        "the parameter and what it accepts; an unknown key is a 404."
+    ),
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No call to the online validator (validator.swagger.io) and no web fonts: the docs work offline.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {"fontFamily": "system-ui, sans-serif", "headings": {"fontFamily": "system-ui, sans-serif"}}
+        }
+    },
+    # Enum components named after the choices they come from, so generated clients keep stable type names.
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecision": "apps.core.partial_dates.DatePrecision",
+        "SourceKind": "apps.sources.choices.SourceKind",
+        "CitationStance": "apps.sources.choices.CitationStance",
+        "StateKind": "apps.treaties.choices.StateKind",
+        "TreatyKind": "apps.treaties.choices.TreatyKind",
+        "TreatyDomain": "apps.treaties.choices.TreatyDomain",
+        "TreatyStatus": "apps.treaties.choices.TreatyStatus",
+        "MembershipRole": "apps.treaties.choices.MembershipRole",
+        "MembershipStatus": "apps.treaties.choices.MembershipStatus",
+        "EventType": "apps.events.choices.EventType",
+        "ParticipantRole": "apps.events.choices.ParticipantRole",
+        "StatementKind": "apps.events.choices.StatementKind",
+        "StatementStance": "apps.events.choices.StatementStance",
+        "TimelineEntryKind": "apps.events.api.serializers.TimelineEntryKind",
+    },
 }

@@ -2,7 +2,13 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Shared building blocks with no models of their own: timestamps, partial dates."""
+    """Shared building blocks with no models of their own: timestamps, partial dates, API response caching."""
 
     name = "apps.core"
     label = "core"
+
+    def ready(self) -> None:
+        from .caching import connect_signals
+
+        # Every write to the dataset must invalidate cached API responses, whichever path it takes.
+        connect_signals()

@@ -138,3 +138,58 @@ def not_before_q(earlier: str, later: str) -> models.Q:
         | (models.Q(**{later_precision: DatePrecision.YEAR}) & models.Q(same_year))
         | (models.Q(**{later_precision: DatePrecision.MONTH}) & models.Q(same_year) & models.Q(same_month))
     )
+
+
+def period_start(day: datetime.date, precision: str) -> datetime.date:
+    """The first day of the period of the given precision that contains ``day``."""
+    if precision == DatePrecision.YEAR:
+        return datetime.date(day.year, 1, 1)
+    if precision == DatePrecision.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def ends_on_or_after_q(field: str, day: datetime.date, *, strictly: bool = False) -> models.Q:
+    """True where partial date ``field``'s period ends on or after ``day`` (after it, with ``strictly``).
+
+    The stored value is the period start, so the condition is, per precision, a plain range on the date column
+    (index-friendly): a day-precision date is compared with ``day`` itself, a month-precision date with the first
+    of ``day``'s month, a year-precision date with 1 January of ``day``'s year. ``strictly`` only changes the
+    day-precision comparison: a coarser period that contains ``day`` also extends past it unless ``day`` is its
+    last day, and we keep it because the sources cannot rule it out. Unknown dates never match.
+    """
+    day_lookup = "gt" if strictly else "gte"
+    return (
+        models.Q(**{f"{field}_precision": DatePrecision.DAY, f"{field}__{day_lookup}": day})
+        | models.Q(**{f"{field}_precision": DatePrecision.MONTH, f"{field}__gte": period_start(day, "month")})
+        | models.Q(**{f"{field}_precision": DatePrecision.YEAR, f"{field}__gte": period_start(day, "year")})
+    )
+
+
+def starts_on_or_before_q(field: str, day: datetime.date) -> models.Q:
+    """True where partial date ``field``'s period starts on or before ``day``; unknown dates never match."""
+    return models.Q(**{f"{field}__lte": day})
+
+
+def overlaps_range_q(field: str, after: datetime.date | None = None, before: datetime.date | None = None) -> models.Q:
+    """True where partial date ``field``'s period overlaps the inclusive range [after, before]; either bound open.
+
+    "January 2021" overlaps ``after=2021-01-15``; "2020" overlaps ``before=2020-06-30``.
+    """
+    condition = models.Q()
+    if after is not None:
+        condition &= ends_on_or_after_q(field, after)
+    if before is not None:
+        condition &= starts_on_or_before_q(field, before)
+    return condition
+
+
+def period_contains_q(start: str, end: str, day: datetime.date) -> models.Q:
+    """True where ``day`` may fall in the period from partial date ``start`` up to (not including) ``end``.
+
+    An unknown bound is open: a record the documents show as running is not dropped only because a date is
+    missing. A coarse bound counts when its period could contain ``day`` (joined "in 1992" matches any day of 1992).
+    """
+    return (models.Q(**{f"{start}__isnull": True}) | starts_on_or_before_q(start, day)) & (
+        models.Q(**{f"{end}__isnull": True}) | ends_on_or_after_q(end, day, strictly=True)
+    )

@@ -1,0 +1,160 @@
+"""Filtering shared by every endpoint: strict parameters, typed filters, readable error messages.
+
+Every query parameter an endpoint does not know is refused with 400: a typo such as ``?tretay=inf`` silently
+answering the unfiltered list would be a wrong answer that looks right.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import F
+from django.forms import ModelChoiceField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.settings import api_settings
+
+from apps.core.partial_dates import overlaps_range_q
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose validation messages say what each parameter accepts."""
+
+    @classmethod
+    def get_filters(cls):
+        # At class creation, before anything (the schema generator, a first request) builds and caches the form fields.
+        filters = super().get_filters()
+        for name, filter_ in filters.items():
+            messages = filter_.extra.setdefault("error_messages", {})
+            if isinstance(filter_, django_filters.MultipleChoiceFilter | django_filters.ChoiceFilter):
+                accepted = ", ".join(str(value) for value, _ in filter_.extra.get("choices", []))
+                messages.setdefault(
+                    "invalid_choice", f"'%(value)s' is not accepted for {name}; give one of: {accepted}."
+                )
+            elif isinstance(filter_, django_filters.IsoDateTimeFilter):
+                messages.setdefault("invalid", "Give a date and time in ISO 8601, e.g. 2024-05-01T00:00:00Z.")
+            elif isinstance(filter_, django_filters.DateFilter):
+                messages.setdefault("invalid", "Give a date as YYYY-MM-DD, e.g. 2020-11-22.")
+        return filters
+
+    def is_valid(self) -> bool:
+        """Valid values, and a date range that is not inverted (which would silently match nothing)."""
+        if not super().is_valid():
+            return False
+        after, before = self.form.cleaned_data.get("date_after"), self.form.cleaned_data.get("date_before")
+        if after and before and after > before:
+            message = f"date_after ({after}) is later than date_before ({before}); give date_after <= date_before."
+            self.form.add_error("date_after", forms.ValidationError(message, code="invalid_range"))
+            return False
+        return True
+
+    @classmethod
+    def accepts_many(cls, name: str) -> bool:
+        """Whether a parameter may be repeated (``?type=a&type=b``)."""
+        return isinstance(cls.base_filters.get(name), django_filters.MultipleChoiceFilter)
+
+
+class KeyChoiceField(ModelChoiceField):
+    """Resolves a natural key to its record, naming what was not found and where the valid keys are listed."""
+
+    def __init__(self, *args, normalise=None, **kwargs):
+        self.normalise = normalise
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and self.normalise:
+            value = self.normalise(value.strip())
+        return super().to_python(value)
+
+
+class KeyFilter(django_filters.ModelChoiceFilter):
+    """Filters by a related record given by its natural key; an unknown key is a 400, not an empty list.
+
+    ``endpoint`` names the list endpoint where valid keys can be found, for the error message. A ``method`` must
+    name its argument ``value`` and annotate it with the model, so the schema documents the parameter as a string.
+    """
+
+    field_class = KeyChoiceField
+
+    def __init__(self, *args, to_field_name: str, endpoint: str, normalise=None, **kwargs):
+        model_name = kwargs["queryset"].model._meta.verbose_name
+        kwargs.setdefault(
+            "error_messages",
+            {"invalid_choice": f"No {model_name} has the {to_field_name} '%(value)s'; see /api/{endpoint}/."},
+        )
+        super().__init__(*args, to_field_name=to_field_name, normalise=normalise, **kwargs)
+
+
+def partial_date_after(field: str, what: str) -> django_filters.DateFilter:
+    """A filter keeping records whose partial date ``field`` ends on or after the given day."""
+    return django_filters.DateFilter(
+        method=lambda queryset, name, value: queryset.filter(overlaps_range_q(field, after=value)),
+        label=f"Only {what} on or after this day (YYYY-MM-DD, inclusive). A date known only to the month or year "
+        "matches when its period reaches this day; an unknown date never matches.",
+    )
+
+
+def partial_date_before(field: str, what: str) -> django_filters.DateFilter:
+    """A filter keeping records whose partial date ``field`` starts on or before the given day."""
+    return django_filters.DateFilter(
+        method=lambda queryset, name, value: queryset.filter(overlaps_range_q(field, before=value)),
+        label=f"Only {what} on or before this day (YYYY-MM-DD, inclusive). A date known only to the month or year "
+        "matches when its period starts by this day; an unknown date never matches.",
+    )
+
+
+def updated_after_filter(what: str) -> django_filters.IsoDateTimeFilter:
+    """Records changed at or after a moment, so a mirror can sync incrementally."""
+    return django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=f"Only {what} changed at or after this moment (ISO 8601, e.g. 2024-05-01T00:00:00Z), for mirrors "
+        "that sync incrementally.",
+    )
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with unknown values last in both directions on every database, and the slug as a tie-breaker."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        expression = F(self.param_map[param.lstrip("-")])
+        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "slug")
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing unknown or repeated parameters; detail views accept only ``format``."""
+
+    def filter_queryset(self, request, queryset, view):
+        is_list = getattr(view, "action", "list") == "list"
+        filterset_class = self.get_filterset_class(view, queryset) if is_list else None
+        check_parameters(request, view, filterset_class)
+        if not is_list:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def check_parameters(request, view, filterset_class) -> None:
+    """Raise a 400 naming every query parameter the view does not accept, or repeats without accepting many."""
+    accepted = list(filterset_class.base_filters) if filterset_class else []
+    paginator = getattr(view, "paginator", None) if getattr(view, "action", "list") == "list" else None
+    if paginator is not None:
+        accepted += [paginator.page_query_param, paginator.page_size_query_param]
+    accepted.append(api_settings.URL_FORMAT_OVERRIDE)
+    errors = {}
+    for name in request.query_params:
+        if name not in accepted:
+            errors[name] = [
+                ErrorDetail(
+                    f"Unknown query parameter '{name}'; this endpoint accepts: {', '.join(accepted)}.", "unknown"
+                )
+            ]
+        elif len(request.query_params.getlist(name)) > 1 and not (
+            filterset_class and filterset_class.accepts_many(name)
+        ):
+            errors[name] = [ErrorDetail(f"Give '{name}' once; it takes a single value.", "repeated")]
+    if errors:
+        raise ValidationError(errors)

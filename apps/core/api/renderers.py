@@ -1,0 +1,96 @@
+"""A flat CSV a researcher can open in a spreadsheet.
+
+Not djangorestframework-csv: it takes its columns from the data (so an empty or sparse page changes them), spreads
+lists over numbered columns, and does not escape spreadsheet formulas. This renderer takes the columns from the
+serializer, so their order is stable; nested objects become dotted columns (``treaty.slug``), lists one cell
+(``USA (actor); RUS (target)``), and cells a spreadsheet would run as a formula get a leading apostrophe.
+"""
+
+import csv
+import io
+import json
+
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+
+
+def escape_formula(value: str) -> str:
+    """Prefix a cell that would start a spreadsheet formula, so it is shown as text and never run."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+def columns(serializer: serializers.Serializer, prefix: str = "") -> list[str]:
+    """Column names in the serializer's field order; nested objects give one dotted column per field."""
+    names = []
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.Serializer):
+            names += columns(field, f"{prefix}{name}.")
+        else:
+            names.append(f"{prefix}{name}")
+    return names
+
+
+def flatten(row: dict, prefix: str = "") -> dict:
+    cells = {}
+    for name, value in row.items():
+        if isinstance(value, dict):
+            cells.update(flatten(value, f"{prefix}{name}."))
+        else:
+            cells[f"{prefix}{name}"] = value
+    return cells
+
+
+def list_item(item) -> str:
+    """One list entry as text: a record by its key (code or slug, or its source's slug), with its role if any."""
+    if not isinstance(item, dict):
+        return str(item)
+    key = item.get("code") or item.get("slug") or (item.get("source") or {}).get("slug") or json.dumps(item)
+    return f"{key} ({item['role']})" if item.get("role") else str(key)
+
+
+def cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = LIST_SEPARATOR.join(list_item(item) for item in value)
+    return escape_formula(str(value))
+
+
+class CSVRenderer(BaseRenderer):
+    """Renders a list (paginated or not) or a single record as CSV; errors stay JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        response = renderer_context.get("response")
+        if response is not None and response.status_code >= 400:
+            response["Content-Type"] = "application/json"
+            return JSONRenderer().render(data, "application/json", renderer_context)
+        rows = data["results"] if isinstance(data, dict) and "results" in data else data
+        if isinstance(rows, dict):
+            rows = [rows]
+        rows = [flatten(row) for row in rows or []]
+        view = renderer_context.get("view")
+        header = columns(view.get_serializer()) if hasattr(view, "get_serializer") else list(rows[0] if rows else [])
+        if response is not None and view is not None:
+            queryset = getattr(view, "queryset", None)
+            name = (
+                str(queryset.model._meta.verbose_name_plural).replace(" ", "-") if queryset is not None else "export"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        output = io.StringIO()
+        # The byte-order mark lets spreadsheet programs recognise UTF-8 (names such as "Türkiye").
+        output.write("\ufeff")
+        writer = csv.writer(output, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([cell(row.get(name)) for name in header])
+        return output.getvalue()

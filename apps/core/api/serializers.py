@@ -1,0 +1,64 @@
+"""Serializer building blocks shared by every app."""
+
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param
+
+from apps.core.partial_dates import DatePrecision, PartialDate
+
+
+class PartialDateSerializer(serializers.Serializer):
+    """A date as precise as its source: the period it stands for, its precision, and a display form.
+
+    Declared on a serializer as ``date = PartialDateSerializer("date")``: it reads ``<name>`` and
+    ``<name>_precision`` from the record and is null when the date is unknown. Its description is the model
+    field's help_text.
+    """
+
+    start = serializers.DateField(help_text="First day of the period (the stored value).")
+    end = serializers.DateField(help_text="Last day of the period: the same day, the month's last, or 31 December.")
+    precision = serializers.ChoiceField(choices=DatePrecision.choices, help_text="How precise the date is.")
+    display = serializers.CharField(
+        help_text="The date as a reader would write it: '3 January 2021', 'January 2021', '2021'."
+    )
+
+    def __init__(self, date_field: str, **kwargs):
+        self.date_field = date_field
+        super().__init__(source="*", read_only=True, allow_null=True, **kwargs)
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        if not self.help_text:
+            self.help_text = parent.Meta.model._meta.get_field(self.date_field).help_text
+
+    def to_representation(self, instance):
+        partial_date = PartialDate.of(instance, self.date_field)
+        return None if partial_date is None else super().to_representation(partial_date)
+
+
+def help_text(model, field: str) -> str:
+    """A model field's help_text, for serializer fields the model cannot describe by itself (descriptions once)."""
+    return model._meta.get_field(field).help_text
+
+
+class WithoutFormatMixin:
+    """A link to a record's resource itself: DRF would carry the request's ``?format=csv`` into every link."""
+
+    def get_url(self, obj, view_name, request, format):
+        url = super().get_url(obj, view_name, request, format)
+        return url and remove_query_param(url, api_settings.URL_FORMAT_OVERRIDE)
+
+
+class KeyLinkField(WithoutFormatMixin, serializers.HyperlinkedRelatedField):
+    """The API URL of a related record, looked up by its natural key."""
+
+    def __init__(self, view_name: str, lookup_field: str, **kwargs):
+        super().__init__(view_name=view_name, lookup_field=lookup_field, read_only=True, **kwargs)
+
+
+class SelfLinkField(WithoutFormatMixin, serializers.HyperlinkedIdentityField):
+    """The record's own API URL, looked up by its natural key."""
+
+    def __init__(self, view_name: str, lookup_field: str, **kwargs):
+        kwargs.setdefault("help_text", "This record's URL in the API.")
+        super().__init__(view_name=view_name, lookup_field=lookup_field, **kwargs)

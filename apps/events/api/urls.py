@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .views import EventViewSet, StatementViewSet, TreatyTimelineView
+
+# (prefix, viewset, basename) registered on the project's router, in the order the API root lists them.
+routes = [
+    ("events", EventViewSet, "event"),
+    ("statements", StatementViewSet, "statement"),
+]
+
+urlpatterns = [
+    path("treaties/<slug:slug>/timeline/", TreatyTimelineView.as_view(), name="treaty-timeline"),
+]

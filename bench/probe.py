@@ -1,0 +1,77 @@
+"""Inside Django, for the harness: pick the scenario parameters, and count the queries each URL runs.
+
+Run as ``python -m bench.probe params`` or ``python -m bench.probe queries URL...``; prints JSON on stdout.
+"""
+
+import json
+import os
+import sys
+import time
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+
+
+def params() -> dict:
+    from django.db.models import Count
+
+    from apps.events.models import Event, EventParticipant
+    from apps.treaties.models import State, Treaty
+
+    treaties = list(Treaty.objects.annotate(n=Count("events")).order_by("-n", "slug").values_list("slug", "n"))
+    hot_slug, hot_count = treaties[0]
+    # The timeline of a typical treaty, not of the busiest one: it lists every event of the treaty.
+    typical_slug, typical_count = treaties[len(treaties) // 2]
+    event = Event.objects.filter(treaty__slug=hot_slug).order_by("date", "slug").values_list("slug", flat=True)
+    middle_event = event[hot_count // 2]
+    state = (
+        EventParticipant.objects.values("state__code").annotate(n=Count("id")).order_by("-n", "state__code").first()
+    )
+    return {
+        "treaty": hot_slug,
+        "treaty_events": hot_count,
+        "typical_treaty": typical_slug,
+        "typical_treaty_events": typical_count,
+        "event": middle_event,
+        "state": state["state__code"],
+        # Searching for a state's name finds the events it acted in, as a reader would search.
+        "state_name": State.objects.get(code=state["state__code"]).name,
+        "state_events": state["n"],
+        "total_events": Event.objects.count(),
+    }
+
+
+def queries(urls: list[str]) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    result = {}
+    for url in urls:
+        calls = []
+        for _ in range(2):  # the second call shows whether a cache answered it
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                elapsed = time.perf_counter() - started
+            calls.append({"queries": len(captured), "ms": round(elapsed * 1000, 2)})
+        result[url] = {
+            "status": response.status_code,
+            "bytes": len(response.content),
+            "queries": calls[0]["queries"],
+            "queries_repeat": calls[1]["queries"],
+            "ms_first": calls[0]["ms"],
+            "ms_repeat": calls[1]["ms"],
+        }
+    return result
+
+
+if __name__ == "__main__":
+    setup()
+    command, *args = sys.argv[1:]
+    print(json.dumps(params() if command == "params" else queries(args)))

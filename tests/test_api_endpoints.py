@@ -1,0 +1,324 @@
+"""The read API's endpoints: lookup by natural key, representations, pagination, errors, timeline and CSV."""
+
+import csv
+import io
+import json
+
+import pytest
+
+ENDPOINTS = {
+    "treaties": ("open-skies", "slug"),
+    "states": ("RUS", "code"),
+    "memberships": ("open-skies-usa", "slug"),
+    "events": ("us-withdrawal-notice", "slug"),
+    "statements": ("peskov-regrets", "slug"),
+    "sources": ("tass-2021-russia-withdrawal", "slug"),
+}
+
+
+def test_api_root_lists_every_endpoint(api):
+    """The API root links the six collections."""
+    root = api("/api/")
+    assert list(root) == ["treaties", "states", "memberships", "events", "statements", "sources"]
+    assert root["events"] == "http://testserver/api/events/"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_list_and_detail_by_natural_key(api, open_skies, endpoint):
+    """Each list item carries its key and url; the url is the detail endpoint, which answers the same item."""
+    key, key_field = ENDPOINTS[endpoint]
+    page = api(f"/api/{endpoint}/")
+    assert set(page) == {"count", "next", "previous", "results"}
+    item = next(item for item in page["results"] if item[key_field] == key)
+    assert item["url"] == f"http://testserver/api/{endpoint}/{key}/"
+    assert api(f"/api/{endpoint}/{key}/") == item
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_unknown_key_is_404_naming_the_key(api, open_skies, endpoint):
+    """An unknown key answers 404 in the error shape, naming the path parameter."""
+    key_field = ENDPOINTS[endpoint][1]
+    body = api(f"/api/{endpoint}/zzz/", expect=404)
+    assert body["status"] == 404
+    assert body["code"] == "not_found"
+    assert body["detail"].endswith(f"with {key_field} '{'ZZZ' if key_field == 'code' else 'zzz'}'.")
+    assert body["errors"] == [{"parameter": key_field, "message": body["errors"][0]["message"], "code": "not_found"}]
+
+
+@pytest.mark.parametrize("code", ["rus", "RUS", "Rus"])
+def test_state_codes_in_any_case(api, open_skies, code):
+    """/api/states/rus/ and /api/states/RUS/ are the same state."""
+    assert api(f"/api/states/{code}/")["code"] == "RUS"
+
+
+def test_unrouted_api_path_answers_json_404(client, db):
+    """A path no route matches answers in the error shape, pointing at the API root."""
+    response = client.get("/api/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "status": 404,
+        "code": "not_found",
+        "detail": "No endpoint at /api/no-such-thing/; the API root /api/ lists them.",
+        "errors": [],
+    }
+
+
+def test_server_error_under_api_answers_json(rf):
+    """A crash under /api/ answers in the error shape, with no detail leaked to the client."""
+    from apps.core.api.exceptions import server_error_view
+
+    response = server_error_view(rf.get("/api/events/"))
+    assert response.status_code == 500
+    assert json.loads(response.content) == {
+        "status": 500,
+        "code": "server_error",
+        "detail": "The server failed to answer; the error is logged.",
+        "errors": [],
+    }
+
+
+def test_event_embeds_treaty_states_and_citations(api, open_skies):
+    """One call answers the question: the treaty, the states with their roles, and the cited passages."""
+    event = api("/api/events/us-withdrawal-notice/")
+    assert event["type"] == "withdrawal_notice"
+    assert event["treaty"] == {
+        "slug": "open-skies",
+        "url": "http://testserver/api/treaties/open-skies/",
+        "name": "Treaty on Open Skies",
+        "short_name": "Open Skies Treaty",
+    }
+    assert [(p["code"], p["name"], p["role"]) for p in event["participants"]] == [
+        ("USA", "United States", "actor"),
+        ("RUS", "Russia", "target"),
+    ]
+    assert event["participants"][0]["url"] == "http://testserver/api/states/USA/"
+    assert event["citations"] == [
+        {
+            "source": {
+                "slug": "reuters-2020-us-notice",
+                "url": "http://testserver/api/sources/reuters-2020-us-notice/",
+                "title": "=U.S. gives notice",
+            },
+            "quote": "The U.S. formally notified.",
+            "locator": "para. 2",
+            "stance": "supports",
+            "note": "",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "expected"),
+    [
+        (
+            "/api/events/us-withdrawal-notice/",
+            "date",
+            {"start": "2020-05-22", "end": "2020-05-22", "precision": "day", "display": "22 May 2020"},
+        ),
+        (
+            "/api/events/russia-withdrawal-effective/",
+            "date",
+            {"start": "2021-12-01", "end": "2021-12-31", "precision": "month", "display": "December 2021"},
+        ),
+        (
+            "/api/events/open-skies-signature/",
+            "date",
+            {"start": "1992-01-01", "end": "1992-12-31", "precision": "year", "display": "1992"},
+        ),
+        ("/api/events/undated-exercise/", "date", None),
+        ("/api/memberships/open-skies-blr/", "joined_on", None),
+        (
+            "/api/sources/reuters-2020-us-notice/",
+            "published_on",
+            {"start": "2020-05-01", "end": "2020-05-31", "precision": "month", "display": "May 2020"},
+        ),
+    ],
+)
+def test_partial_dates_carry_period_precision_and_display(api, open_skies, path, field, expected):
+    """A partial date gives its period, its precision and a display form; an unknown date is null."""
+    assert api(path)[field] == expected
+
+
+def test_statement_embeds_speaker_states_treaty_and_event(api, open_skies):
+    statement = api("/api/statements/joint-statement/")
+    assert [state["code"] for state in statement["joint_with"]] == ["BLR", "USA"]
+    assert statement["on_behalf_of"] is None
+    peskov = api("/api/statements/peskov-regrets/")
+    assert peskov["on_behalf_of"]["code"] == "RUS"
+    assert peskov["responds_to"] == {
+        "slug": "us-withdrawal-notice",
+        "url": "http://testserver/api/events/us-withdrawal-notice/",
+        "title": "United States gives notice of withdrawal",
+    }
+    assert peskov["citations"][0]["source"]["slug"] == "tass-2021-russia-withdrawal"
+
+
+def test_membership_state_and_treaty_representations(api, open_skies):
+    membership = api("/api/memberships/open-skies-usa/")
+    assert membership["state"]["code"] == "USA"
+    assert membership["treaty"]["slug"] == "open-skies"
+    assert membership["left_on"]["display"] == "22 November 2020"
+    russia = api("/api/states/RUS/")
+    assert russia["successor_of"] == {
+        "code": "SUN",
+        "url": "http://testserver/api/states/SUN/",
+        "name": "Soviet Union",
+    }
+    assert russia["aliases"] == ["Russian Federation"]
+    treaty = api("/api/treaties/open-skies/")
+    assert [state["code"] for state in treaty["depositaries"]] == ["USA"]
+    assert treaty["citations"][0]["quote"].startswith("The Treaty on Open Skies entered into force")
+    source = api("/api/sources/reuters-2020-us-notice/")
+    assert source["publisher"] == "Thomson Reuters"
+    assert "web_url" in source
+
+
+def test_events_sort_by_date_with_unknown_dates_last(api, open_skies):
+    """Default order: date, then slug; an undated event comes last on every database."""
+    slugs = [event["slug"] for event in api("/api/events/")["results"]]
+    assert slugs == [
+        "open-skies-signature",
+        "inf-termination",
+        "us-withdrawal-notice",
+        "russia-withdrawal-effective",
+        "undated-exercise",
+    ]
+
+
+def test_pagination_envelope_default_and_page_size(api, open_skies):
+    page = api("/api/events/", page_size=2)
+    assert page["count"] == 5
+    assert len(page["results"]) == 2
+    assert page["previous"] is None
+    assert page["next"] == "http://testserver/api/events/?page=2&page_size=2"
+    last = api("/api/events/", page_size=2, page=3)
+    assert [event["slug"] for event in last["results"]] == ["undated-exercise"]
+    assert last["next"] is None
+
+
+def test_page_past_the_last_is_404_naming_page(api, open_skies):
+    body = api("/api/events/", expect=404, page=9, page_size=2)
+    assert body["errors"] == [
+        {"parameter": "page", "message": "There is no page 9; the last page is 3 at page_size 2.", "code": "not_found"}
+    ]
+
+
+def test_treaty_timeline_is_chronological(api, open_skies):
+    """Events and statements of one treaty in date order; same date: the event first."""
+    timeline = api("/api/treaties/open-skies/timeline/")
+    entries = [(entry["kind"], (entry["event"] or entry["statement"])["slug"]) for entry in timeline]
+    assert entries == [
+        ("event", "open-skies-signature"),
+        ("statement", "joint-statement"),
+        ("event", "us-withdrawal-notice"),
+        ("statement", "peskov-regrets"),
+        ("event", "russia-withdrawal-effective"),
+    ]
+    assert timeline[0]["date"]["display"] == "1992"
+    assert timeline[0]["statement"] is None
+    assert timeline[1]["event"] is None
+
+
+def test_timeline_of_unknown_treaty_is_404(api, open_skies):
+    body = api("/api/treaties/no-such-treaty/timeline/", expect=404)
+    assert body["detail"] == "No treaty with slug 'no-such-treaty'."
+
+
+def _csv(response) -> list[list[str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_csv_export_is_flat_with_stable_columns(client, open_skies):
+    """format=csv gives every matching row, columns in serializer order, nested objects as dotted columns."""
+    response = client.get("/api/events/", {"format": "csv", "treaty": "open-skies"})
+    assert response["Content-Disposition"] == 'attachment; filename="events.csv"'
+    rows = _csv(response)
+    assert rows[0] == [
+        "slug",
+        "url",
+        "type",
+        "date.start",
+        "date.end",
+        "date.precision",
+        "date.display",
+        "title",
+        "description",
+        "location",
+        "treaty.slug",
+        "treaty.url",
+        "treaty.name",
+        "treaty.short_name",
+        "participants",
+        "citations",
+        "notes",
+        "updated_at",
+    ]
+    assert len(rows) == 4
+    notice = dict(zip(rows[0], rows[2], strict=True))
+    # Links point at the records themselves, not at a CSV of them.
+    assert notice["url"] == "http://testserver/api/events/us-withdrawal-notice/"
+    assert notice["treaty.url"] == "http://testserver/api/treaties/open-skies/"
+    assert notice["date.display"] == "22 May 2020"
+    assert notice["participants"] == "USA (actor); RUS (target)"
+    assert notice["citations"] == "reuters-2020-us-notice"
+
+
+def test_csv_header_is_the_same_for_an_empty_list(client, open_skies):
+    full = _csv(client.get("/api/events/", {"format": "csv"}))
+    empty = _csv(client.get("/api/events/", {"format": "csv", "q": "nothing matches this"}))
+    assert empty == [full[0]]
+
+
+def test_csv_escapes_spreadsheet_formulas(client, open_skies):
+    """Cells starting with = + - @ tab or CR get a leading apostrophe, so a spreadsheet shows them as text."""
+    sources = _csv(client.get("/api/sources/", {"format": "csv"}))
+    titles = [dict(zip(sources[0], row, strict=True))["title"] for row in sources[1:]]
+    assert "'=U.S. gives notice" in titles
+    statements = _csv(client.get("/api/statements/", {"format": "csv"}))
+    texts = [dict(zip(statements[0], row, strict=True))["text"] for row in statements[1:]]
+    assert "'-1 reasons to stay" in texts
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_list_endpoint_exports_csv(client, open_skies, endpoint):
+    rows = _csv(client.get(f"/api/{endpoint}/", {"format": "csv"}))
+    assert rows[0][:2] == [ENDPOINTS[endpoint][1], "url"]
+    assert len(rows) > 1
+
+
+def test_json_links_carry_no_format_parameter(api, open_skies):
+    event = api("/api/events/us-withdrawal-notice/", format="json")
+    assert event["url"] == "http://testserver/api/events/us-withdrawal-notice/"
+    assert event["participants"][0]["url"] == "http://testserver/api/states/USA/"
+
+
+def test_csv_with_page_size_is_paginated(client, open_skies):
+    rows = _csv(client.get("/api/events/", {"format": "csv", "page_size": 2}))
+    assert len(rows) == 3
+
+
+def test_csv_errors_stay_json(client, open_skies):
+    response = client.get("/api/events/", {"format": "csv", "type": "banana"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["errors"][0]["parameter"] == "type"
+
+
+def test_unknown_format_is_400_naming_the_formats(api, open_skies):
+    body = api("/api/events/", expect=400, format="xml")
+    assert body["errors"] == [
+        {
+            "parameter": "format",
+            "message": "'xml' is not a format of this endpoint; give one of: json, api, csv.",
+            "code": "invalid",
+        }
+    ]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_browsable_api_renders_lists_with_filter_forms(client, open_skies, endpoint):
+    """The HTML view for developers renders, filter form included."""
+    response = client.get(f"/api/{endpoint}/", {"format": "api"})
+    assert response.status_code == 200
+    assert b"Filters" in response.content

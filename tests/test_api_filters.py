@@ -1,0 +1,325 @@
+"""Every filter of the read API, what it matches, and the 400 it answers for values it does not accept."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from apps.events.models import Event, Statement
+from apps.sources.models import Source
+from apps.treaties.models import Membership, State, Treaty
+
+
+def slugs(api, path, key="slug", **params) -> list[str]:
+    return [item[key] for item in api(path, page_size=500, **params)["results"]]
+
+
+# --- events -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"treaty": "open-skies"}, ["open-skies-signature", "us-withdrawal-notice", "russia-withdrawal-effective"]),
+        ({"treaty": "inf"}, ["inf-termination"]),
+        ({"state": "RUS"}, ["open-skies-signature", "us-withdrawal-notice", "russia-withdrawal-effective"]),
+        ({"state": "rus"}, ["open-skies-signature", "us-withdrawal-notice", "russia-withdrawal-effective"]),
+        ({"actor": "rus"}, ["open-skies-signature", "russia-withdrawal-effective"]),
+        ({"target": "RUS"}, ["us-withdrawal-notice"]),
+        ({"state": "BLR"}, ["undated-exercise"]),
+        ({"type": "signature"}, ["open-skies-signature"]),
+        ({"type": ["signature", "termination"]}, ["open-skies-signature", "inf-termination"]),
+        ({"source": "reuters-2020-us-notice"}, ["us-withdrawal-notice"]),
+        ({"q": "HELSINKI"}, ["open-skies-signature"]),
+        ({"q": "withdrawal"}, ["us-withdrawal-notice", "russia-withdrawal-effective"]),
+        ({"treaty": "open-skies", "actor": "USA", "type": "withdrawal_notice"}, ["us-withdrawal-notice"]),
+        (
+            {"ordering": "-date"},
+            [
+                "russia-withdrawal-effective",
+                "us-withdrawal-notice",
+                "inf-termination",
+                "open-skies-signature",
+                "undated-exercise",
+            ],
+        ),
+        (
+            {"ordering": "slug", "treaty": "open-skies"},
+            ["open-skies-signature", "russia-withdrawal-effective", "us-withdrawal-notice"],
+        ),
+    ],
+)
+def test_event_filters(api, open_skies, params, expected):
+    assert slugs(api, "/api/events/", **params) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        # A day-precision date matches its day, inclusive at both ends.
+        ({"date_after": "2020-05-22", "date_before": "2020-05-22"}, ["us-withdrawal-notice"]),
+        ({"date_after": "2020-05-23", "date_before": "2020-06-30"}, []),
+        # "December 2021" overlaps any range reaching into December 2021.
+        ({"date_after": "2021-12-31"}, ["russia-withdrawal-effective"]),
+        ({"date_before": "2021-12-01", "date_after": "2021-11-01"}, ["russia-withdrawal-effective"]),
+        ({"date_after": "2022-01-01"}, []),
+        # "1992" overlaps any range reaching into 1992.
+        ({"date_after": "1992-12-31", "date_before": "1992-12-31"}, ["open-skies-signature"]),
+        ({"date_before": "1991-12-31"}, []),
+        # An unknown date never matches a range.
+        ({"date_before": "2100-01-01", "type": "military_exercise"}, []),
+    ],
+)
+def test_event_date_range_overlaps_partial_dates(api, open_skies, params, expected):
+    assert slugs(api, "/api/events/", **params) == expected
+
+
+UPDATED = {
+    "events": (Event, "slug", "inf-termination"),
+    "statements": (Statement, "slug", "joint-statement"),
+    "memberships": (Membership, "slug", "inf-usa"),
+    "treaties": (Treaty, "slug", "inf"),
+    "states": (State, "code", "SUN"),
+    "sources": (Source, "slug", "tass-2021-russia-withdrawal"),
+}
+
+
+@pytest.mark.parametrize("endpoint", UPDATED)
+def test_updated_after_on_every_endpoint(api, open_skies, endpoint):
+    """updated_after gives what changed since a moment, for mirrors that sync incrementally."""
+    model, key, changed = UPDATED[endpoint]
+    later = timezone.now() + datetime.timedelta(hours=1)
+    model.objects.filter(**{key: changed}).update(updated_at=later + datetime.timedelta(minutes=1))
+    assert slugs(api, f"/api/{endpoint}/", key=key, updated_after=later.isoformat()) == [changed]
+
+
+# --- statements -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"treaty": "open-skies"}, ["joint-statement", "peskov-regrets"]),
+        ({"treaty": "inf"}, []),
+        ({"state": "rus"}, ["peskov-regrets"]),
+        ({"state": "USA"}, ["joint-statement"]),
+        ({"speaker": "peskov"}, ["peskov-regrets"]),
+        ({"kind": "joint_statement"}, ["joint-statement"]),
+        ({"stance": "regrets"}, ["peskov-regrets"]),
+        ({"responds_to": "us-withdrawal-notice"}, ["peskov-regrets"]),
+        ({"date_after": "2020-05-31", "date_before": "2020-05-31"}, ["joint-statement"]),
+        ({"date_after": "2020-05-22"}, ["joint-statement", "peskov-regrets"]),
+        ({"date_before": "2020-04-30"}, []),
+        ({"source": "tass-2021-russia-withdrawal"}, ["peskov-regrets"]),
+        ({"q": "REGRET"}, ["peskov-regrets"]),
+        ({"q": "press secretary"}, ["peskov-regrets"]),
+    ],
+)
+def test_statement_filters(api, open_skies, params, expected):
+    assert slugs(api, "/api/statements/", **params) == expected
+
+
+# --- memberships ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"treaty": "open-skies"}, ["open-skies-blr", "open-skies-rus", "open-skies-usa"]),
+        ({"state": "usa"}, ["inf-usa", "open-skies-usa"]),
+        ({"role": "signatory"}, ["inf-usa"]),
+        ({"status": "withdrawn"}, ["open-skies-rus", "open-skies-usa"]),
+        # Belarus has no known joining date, and stays in the answer on any day.
+        ({"treaty": "open-skies", "as_of": "1995-06-01"}, ["open-skies-blr", "open-skies-usa"]),
+        ({"treaty": "open-skies", "as_of": "2001-06-01"}, ["open-skies-blr", "open-skies-rus", "open-skies-usa"]),
+        # The United States left on 22 November 2020: a party on the 21st, not on the 22nd.
+        ({"treaty": "open-skies", "as_of": "2020-11-21"}, ["open-skies-blr", "open-skies-rus", "open-skies-usa"]),
+        ({"treaty": "open-skies", "as_of": "2020-11-22"}, ["open-skies-blr", "open-skies-rus"]),
+        # Russia left "in December 2021": the sources cannot rule out any day of that month.
+        ({"treaty": "open-skies", "as_of": "2021-12-15"}, ["open-skies-blr", "open-skies-rus"]),
+        ({"treaty": "open-skies", "as_of": "2022-01-01"}, ["open-skies-blr"]),
+        ({"treaty": "open-skies", "as_of": "1992-03-23"}, ["open-skies-blr"]),
+    ],
+)
+def test_membership_filters(api, open_skies, params, expected):
+    assert sorted(slugs(api, "/api/memberships/", **params)) == expected
+
+
+# --- treaties, states, sources ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"state": "rus"}, ["open-skies"]),
+        # The United States is only a signatory of this INF record: not a party.
+        ({"state": "USA"}, ["open-skies"]),
+        ({"state": "SUN"}, []),
+        ({"status": "terminated"}, ["inf"]),
+        ({"kind": "bilateral"}, ["inf"]),
+        ({"q": "open skies"}, ["open-skies"]),
+        ({"q": "NUCLEAR"}, ["inf"]),
+    ],
+)
+def test_treaty_filters(api, open_skies, params, expected):
+    assert slugs(api, "/api/treaties/", **params) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"treaty": "open-skies"}, ["BLR", "RUS", "USA"]),
+        ({"treaty": "inf"}, ["USA"]),
+        ({"q": "russian"}, ["RUS"]),
+        ({"q": "sun"}, ["SUN"]),
+        ({"q": "u.s."}, ["USA"]),
+    ],
+)
+def test_state_filters(api, open_skies, params, expected):
+    assert slugs(api, "/api/states/", key="code", **params) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"publisher": "reuters"}, ["reuters-2020-us-notice"]),
+        ({"language": "RU"}, ["tass-2021-russia-withdrawal"]),
+        ({"date_after": "2020-05-31", "date_before": "2020-05-31", "q": "notice"}, ["reuters-2020-us-notice"]),
+        ({"date_after": "2020-06-01", "q": "notice"}, []),
+        ({"q": "quits"}, ["tass-2021-russia-withdrawal"]),
+    ],
+)
+def test_source_filters(api, open_skies, params, expected):
+    assert slugs(api, "/api/sources/", **params) == expected
+
+
+# --- what is refused --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter", "message"),
+    [
+        (
+            "/api/events/",
+            {"treaty": "no-such-treaty"},
+            "treaty",
+            "No treaty has the slug 'no-such-treaty'; see /api/treaties/.",
+        ),
+        ("/api/events/", {"state": "XXX"}, "state", "No state has the code 'XXX'; see /api/states/."),
+        ("/api/events/", {"actor": "xxx"}, "actor", "No state has the code 'XXX'; see /api/states/."),
+        ("/api/events/", {"source": "nope"}, "source", "No source has the slug 'nope'; see /api/sources/."),
+        ("/api/events/", {"date_after": "2020-13-45"}, "date_after", "Give a date as YYYY-MM-DD, e.g. 2020-11-22."),
+        ("/api/events/", {"date_before": "May 2020"}, "date_before", "Give a date as YYYY-MM-DD, e.g. 2020-11-22."),
+        (
+            "/api/events/",
+            {"updated_after": "yesterday"},
+            "updated_after",
+            "Give a date and time in ISO 8601, e.g. 2024-05-01T00:00:00Z.",
+        ),
+        ("/api/events/", {"type": "banana"}, "type", None),
+        ("/api/events/", {"type": ["signature", "banana"]}, "type", None),
+        ("/api/events/", {"ordering": "title"}, "ordering", None),
+        ("/api/events/", {"page": "0"}, "page", "'0' is not accepted; give a whole number from 1 up."),
+        ("/api/events/", {"page": "two"}, "page", "'two' is not accepted; give a whole number from 1 up."),
+        (
+            "/api/events/",
+            {"page_size": "100000"},
+            "page_size",
+            "'100000' is not accepted; give a whole number from 1 to 500.",
+        ),
+        ("/api/events/", {"page_size": "0"}, "page_size", "'0' is not accepted; give a whole number from 1 to 500."),
+        (
+            "/api/statements/",
+            {"responds_to": "nope"},
+            "responds_to",
+            "No event has the slug 'nope'; see /api/events/.",
+        ),
+        ("/api/statements/", {"stance": "angry"}, "stance", None),
+        ("/api/statements/", {"kind": "tweet"}, "kind", None),
+        ("/api/statements/", {"date_after": "2020-02-30"}, "date_after", None),
+        ("/api/statements/", {"state": "nope"}, "state", "No state has the code 'NOPE'; see /api/states/."),
+        ("/api/memberships/", {"as_of": "yesterday"}, "as_of", None),
+        ("/api/memberships/", {"role": "observer"}, "role", None),
+        ("/api/memberships/", {"status": "gone"}, "status", None),
+        ("/api/memberships/", {"treaty": "nope"}, "treaty", None),
+        ("/api/treaties/", {"state": "ZZZ"}, "state", None),
+        ("/api/treaties/", {"status": "alive"}, "status", None),
+        ("/api/treaties/", {"kind": "trilateral"}, "kind", None),
+        ("/api/states/", {"treaty": "nope"}, "treaty", None),
+        ("/api/sources/", {"date_before": "2020-1-1x"}, "date_before", None),
+    ],
+)
+def test_malformed_and_unknown_values_are_400_naming_the_parameter(api, open_skies, path, params, parameter, message):
+    body = api(path, expect=400, **params)
+    assert body["status"] == 400
+    assert body["code"] == "invalid"
+    assert body["detail"] == f"Invalid query parameter: {parameter}."
+    assert [error["parameter"] for error in body["errors"]] == [parameter]
+    if message:
+        assert body["errors"][0]["message"] == message
+
+
+@pytest.mark.parametrize("path", ["/api/events/", "/api/statements/", "/api/sources/"])
+def test_inverted_date_range_is_400(api, open_skies, path):
+    """A range whose start is after its end would silently match nothing."""
+    body = api(path, expect=400, date_after="2021-01-01", date_before="2020-01-01")
+    assert body["errors"] == [
+        {
+            "parameter": "date_after",
+            "message": "date_after (2021-01-01) is later than date_before (2020-01-01); "
+            "give date_after <= date_before.",
+            "code": "invalid_range",
+        }
+    ]
+
+
+def test_invalid_choice_lists_what_is_accepted(api, open_skies):
+    body = api("/api/events/", expect=400, type="banana")
+    assert body["errors"][0]["message"].startswith("'banana' is not accepted for type; give one of: signature, ")
+    assert body["errors"][0]["code"] == "invalid_choice"
+
+
+def test_unknown_parameter_is_400_listing_accepted_ones(api, open_skies):
+    """A typo'd filter name must not silently return everything."""
+    body = api("/api/events/", expect=400, tretay="inf")
+    assert body["errors"] == [
+        {
+            "parameter": "tretay",
+            "message": "Unknown query parameter 'tretay'; this endpoint accepts: treaty, state, actor, target, type, "
+            "date_after, date_before, source, q, updated_after, ordering, page, page_size, format.",
+            "code": "unknown",
+        }
+    ]
+
+
+def test_detail_accepts_only_format(api, open_skies):
+    body = api("/api/events/us-withdrawal-notice/", expect=400, treaty="inf")
+    assert body["errors"][0]["message"] == "Unknown query parameter 'treaty'; this endpoint accepts: format."
+    api("/api/events/us-withdrawal-notice/", format="json")
+
+
+def test_repeated_single_value_parameter_is_400(api, open_skies):
+    body = api("/api/events/", expect=400, treaty=["open-skies", "inf"])
+    assert body["errors"] == [
+        {"parameter": "treaty", "message": "Give 'treaty' once; it takes a single value.", "code": "repeated"}
+    ]
+
+
+def test_several_bad_parameters_are_all_named(api, open_skies):
+    body = api("/api/events/", expect=400, date_after="x", type="banana")
+    assert body["detail"] == "Invalid query parameters: type, date_after."
+    assert [error["parameter"] for error in body["errors"]] == ["type", "date_after"]
+
+
+def test_empty_filter_value_means_no_filter(api, open_skies):
+    assert len(slugs(api, "/api/events/", treaty="")) == 5
+
+
+def test_messages_hold_after_the_schema_is_generated(api, open_skies):
+    """Generating the schema builds the filters' form fields; the readable messages must survive that."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    SchemaGenerator().get_schema(request=None, public=True)
+    body = api("/api/events/", expect=400, type="banana", date_after="x")
+    assert body["errors"][0]["message"].startswith("'banana' is not accepted for type; give one of: signature, ")
+    assert body["errors"][1]["message"] == "Give a date as YYYY-MM-DD, e.g. 2020-11-22."

@@ -1,0 +1,66 @@
+"""Each endpoint runs a fixed number of SQL queries, whatever the page size or the number of related records."""
+
+import pytest
+
+# Queries per list request: the count, the page, then one per prefetched relation.
+LIST_QUERIES = {
+    "treaties": 4,  # count, treaties, depositaries, citations with their sources
+    "states": 2,  # count, states with their predecessor
+    "memberships": 3,  # count, memberships with treaty and state, citations with sources
+    "events": 4,  # count, events with treaty, participants with states, citations with sources
+    "statements": 4,  # count, statements with treaty, state and event, joint states, citations with sources
+    "sources": 2,  # count, sources
+}
+DETAIL_QUERIES = {
+    "treaties/open-skies": 3,
+    "states/rus": 1,
+    "memberships/open-skies-usa": 2,
+    "events/us-withdrawal-notice": 3,
+    "statements/peskov-regrets": 3,
+    "sources/tass-2021-russia-withdrawal": 1,
+    # the treaty, then events (3) and statements (3) as on their own endpoints
+    "treaties/open-skies/timeline": 7,
+}
+
+
+@pytest.mark.parametrize("endpoint", LIST_QUERIES)
+@pytest.mark.parametrize("page_size", [1, 100])
+def test_list_query_count_is_fixed(client, open_skies, django_assert_num_queries, endpoint, page_size):
+    with django_assert_num_queries(LIST_QUERIES[endpoint]):
+        response = client.get(f"/api/{endpoint}/", {"page_size": page_size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == (1 if page_size == 1 else response.json()["count"])
+
+
+@pytest.mark.parametrize("endpoint", LIST_QUERIES)
+def test_csv_export_query_count_is_fixed(client, open_skies, django_assert_num_queries, endpoint):
+    """The unpaginated CSV skips the count: one query fewer than a JSON page."""
+    with django_assert_num_queries(LIST_QUERIES[endpoint] - 1):
+        response = client.get(f"/api/{endpoint}/", {"format": "csv"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("path", DETAIL_QUERIES)
+def test_detail_query_count_is_fixed(client, open_skies, django_assert_num_queries, path):
+    with django_assert_num_queries(DETAIL_QUERIES[path]):
+        response = client.get(f"/api/{path}/")
+    assert response.status_code == 200
+
+
+def test_filters_by_key_add_one_lookup_each(client, open_skies, django_assert_num_queries):
+    """A key filter resolves its key once (so an unknown key can be refused); the rest is in the same queries."""
+    with django_assert_num_queries(LIST_QUERIES["events"] + 2):
+        response = client.get(
+            "/api/events/", {"treaty": "open-skies", "state": "RUS", "type": "signature", "date_after": "1990-01-01"}
+        )
+    assert response.json()["count"] == 1
+
+
+def test_query_count_does_not_grow_with_related_records(client, open_skies, make_event, django_assert_num_queries):
+    states = list(open_skies["states"].values())
+    for n in range(5):
+        make_event(
+            treaty=open_skies["treaty"], participants=[(state, "participant") for state in states], slug=f"x{n}"
+        )
+    with django_assert_num_queries(LIST_QUERIES["events"]):
+        client.get("/api/events/", {"page_size": 100})

@@ -1,0 +1,151 @@
+"""The OpenAPI schema is valid, complete and described; the docs pages render from local assets only."""
+
+import re
+
+import pytest
+import yaml
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+
+OPERATIONS = {
+    "treaties_list",
+    "treaties_retrieve",
+    "treaties_timeline",
+    "states_list",
+    "states_retrieve",
+    "memberships_list",
+    "memberships_retrieve",
+    "events_list",
+    "events_retrieve",
+    "statements_list",
+    "statements_retrieve",
+    "sources_list",
+    "sources_retrieve",
+}
+ENUMS = {
+    "DatePrecision",
+    "SourceKind",
+    "CitationStance",
+    "StateKind",
+    "TreatyKind",
+    "TreatyDomain",
+    "TreatyStatus",
+    "MembershipRole",
+    "MembershipStatus",
+    "EventType",
+    "ParticipantRole",
+    "StatementKind",
+    "StatementStance",
+    "TimelineEntryKind",
+}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker) -> dict:
+    with django_db_blocker.unblock():
+        from drf_spectacular.generators import SchemaGenerator
+
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    """What CI runs: `manage.py spectacular --validate --fail-on-warn`."""
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    assert yaml.safe_load(out.read_text())["openapi"].startswith("3.")
+
+
+def test_every_operation_is_present_and_described(schema):
+    assert {operation["operationId"] for _, _, operation in operations(schema)} == OPERATIONS
+    for path, _, operation in operations(schema):
+        assert operation["summary"], path
+        assert operation["description"], path
+
+
+def test_every_parameter_has_a_type_and_a_description(schema):
+    for path, _, operation in operations(schema):
+        for parameter in operation["parameters"]:
+            assert parameter.get("description"), (path, parameter["name"])
+            assert "type" in parameter["schema"], (path, parameter["name"])
+
+
+def test_every_component_field_has_a_type_and_a_description(schema):
+    for name, component in schema["components"]["schemas"].items():
+        if "enum" in component:
+            continue
+        assert component.get("description"), name
+        for field, prop in component["properties"].items():
+            assert prop.get("description"), (name, field)
+            assert {"type", "allOf", "$ref", "oneOf"} & set(prop), (name, field)
+
+
+def test_enums_have_stable_names(schema):
+    components = schema["components"]["schemas"]
+    assert ENUMS <= set(components)
+    assert not [name for name in components if name.endswith("Enum")]
+    assert components["EventType"]["enum"][0] == "signature"
+
+
+def test_errors_are_documented_with_their_body(schema):
+    for path, _, operation in operations(schema):
+        for status in ("400", "404"):
+            body = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/Error"}, (path, status)
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"status", "code", "detail", "errors"}
+
+
+def test_anonymous_read_access_is_documented(schema):
+    """No authentication scheme, and every operation open to anonymous callers."""
+    assert "securitySchemes" not in schema.get("components", {})
+    for path, _, operation in operations(schema):
+        assert operation["security"] == [], path
+
+
+def test_lists_document_csv_and_pagination(schema):
+    for path, _, operation in operations(schema):
+        if not operation["operationId"].endswith("_list"):
+            continue
+        content = operation["responses"]["200"]["content"]
+        assert content["text/csv"]["schema"] == {"type": "string"}, path
+        assert content["application/json"]["schema"]["$ref"].startswith("#/components/schemas/Paginated"), path
+        names = {parameter["name"] for parameter in operation["parameters"]}
+        assert {"page", "page_size", "format"} <= names, path
+        page_size = next(p for p in operation["parameters"] if p["name"] == "page_size")
+        assert page_size["schema"]["maximum"] == 500
+
+
+def test_filters_are_typed(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/events/"]["get"]["parameters"]}
+    assert parameters["date_after"]["schema"] == {"type": "string", "format": "date"}
+    assert parameters["updated_after"]["schema"] == {"type": "string", "format": "date-time"}
+    assert parameters["type"]["schema"]["type"] == "array"
+    assert "signature" in parameters["type"]["schema"]["items"]["enum"]
+    assert parameters["treaty"]["schema"] == {"type": "string"}
+
+
+def test_schema_endpoint_serves_openapi(client, db):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "Treaty API"
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_render_from_local_assets_only(client, db, path):
+    """No CDN, no web fonts: every asset the page loads is one of our static files."""
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert not re.findall(r"(?:src|href)=\"(?:https?:)?//", html)
+    assert "fonts.googleapis" not in html
+    assets = re.findall(r"(?:src|href)=\"(/static/[^\"]+)\"", html)
+    assert assets, html
+    for asset in assets:
+        assert finders.find(asset.removeprefix("/static/")), asset
+    assert '"validatorUrl": null' in html or path == "/api/redoc/"
