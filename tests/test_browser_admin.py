@@ -1,4 +1,4 @@
-"""A curator's day at the desk, in a real Chromium: add a cited event, hit a form error, revert from history.
+"""A curator's day at the desk, in a real Chromium: add a cited event, see it in the API, hit a form error, revert.
 
 Runs only when selected (``pytest -m browser``): it needs Debian's ``/usr/bin/chromium`` (``apt-get install
 chromium``) and the Playwright Python package, never a downloaded browser. Screenshots of each step are written to
@@ -106,6 +106,17 @@ def test_curator_adds_cites_corrects_and_reverts_an_event(page, desk):
     assert event.treaty == desk["treaty"]
     assert event.citations.get().source == desk["source"]
     original_title = event.title
+
+    # The saved event is published at once: the API lists it under its treaty, with its citation.
+    page.goto("/api/events/?treaty=open-skies")
+    page.wait_for_selector("text=usa-withdrawal-effective")
+    _shot(page, "03b-event-in-the-api")
+    listing = page.request.get("/api/events/?treaty=open-skies", headers={"Accept": "application/json"}).json()
+    published = {item["slug"]: item for item in listing["results"]}
+    assert published["usa-withdrawal-effective"]["title"] == original_title
+    assert [c["quote"] for c in published["usa-withdrawal-effective"]["citations"]] == [
+        "The U.S. withdrawal from the Open Skies Treaty took effect on Sunday."
+    ]
 
     # A month-precision date on the 22nd is refused, with the message on the date field.
     change_url = f"/admin/events/event/{event.pk}/change/"
