@@ -110,3 +110,12 @@ def test_query_count_on_the_dataset_is_the_same_at_page_sizes_1_and_100(
     for page_size in (1, 100):
         with django_assert_num_queries(LIST_QUERIES[endpoint]):
             assert client.get(f"/api/{endpoint}/", {"page_size": page_size}).status_code == 200
+
+
+def test_statements_naming_a_state_are_found_by_its_code(api, dataset):
+    """?state= finds what a state said and what was said about it: China only appears as named by Trump."""
+    found = api("/api/statements/", state="chn")
+    assert [statement["slug"] for statement in found["results"]] == ["trump-no-new-start-extension-unless-china-joins"]
+    assert found["results"][0]["mentions"] == [
+        {"code": "CHN", "name": "China", "url": "http://testserver/api/states/CHN/"}
+    ]

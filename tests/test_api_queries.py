@@ -8,7 +8,7 @@ LIST_QUERIES = {
     "states": 2,  # count, states with their predecessor
     "memberships": 3,  # count, memberships with treaty and state, citations with sources
     "events": 4,  # count, events with treaty, participants with states, citations with sources
-    "statements": 4,  # count, statements with treaty, state and event, joint states, citations with sources
+    "statements": 5,  # count, statements with treaty, state and event, joint states, mentioned states, citations
     "sources": 2,  # count, sources
 }
 DETAIL_QUERIES = {
@@ -16,10 +16,10 @@ DETAIL_QUERIES = {
     "states/rus": 1,
     "memberships/open-skies-usa": 2,
     "events/us-withdrawal-notice": 3,
-    "statements/peskov-regrets": 3,
+    "statements/peskov-regrets": 4,
     "sources/tass-2021-russia-withdrawal": 1,
-    # the treaty, then events (3) and statements (3) as on their own endpoints
-    "treaties/open-skies/timeline": 7,
+    # the treaty, then events (3) and statements (4) as on their own endpoints
+    "treaties/open-skies/timeline": 8,
 }
 
 

@@ -188,7 +188,7 @@ def test_who_withdrawal_is_a_context_event_without_treaty(dataset):
 def test_only_named_states_with_iso_codes_are_states(dataset):
     """Groups ('27 EU member states'), regions (Abkhazia) and places (Kaliningrad) are not states."""
     assert set(State.objects.values_list("code", flat=True)) == {
-        "CAN", "DEU", "EST", "FRA", "GEO", "IRN", "LTU", "LVA", "POL", "RUS", "SUN", "USA"
+        "CAN", "CHN", "DEU", "EST", "FRA", "GEO", "IRN", "LTU", "LVA", "POL", "RUS", "SUN", "UKR", "USA"
     }  # fmt: skip
     assert _event("rus-restricts-flights-over-kaliningrad").location == "Kaliningrad, Russia"
 
@@ -205,3 +205,13 @@ def test_every_statement_and_event_is_cited_from_a_document(dataset):
     for model in (Event, Statement, Membership):
         for obj in model.objects.all():
             assert obj.citations.filter(stance="supports").exists(), obj.slug
+
+
+def test_states_named_only_in_passing_are_reached_through_the_statements_naming_them(dataset):
+    """China (doc 001) and Ukraine (doc 000) take part in nothing, but the statements that name them say so."""
+    assert list(State.objects.get(code="CHN").mentioned_in_statements.values_list("slug", flat=True)) == [
+        "trump-no-new-start-extension-unless-china-joins"
+    ]
+    assert list(State.objects.get(code="UKR").mentioned_in_statements.values_list("slug", flat=True)) == [
+        "song-xiaojun-us-withdrawal-squeezes-russia-2020-11"
+    ]

@@ -148,14 +148,14 @@ def test_withdrawal_event_without_an_actor_is_reported(broken_copy):
 
 
 def test_state_that_nothing_refers_to_is_reported(broken_copy):
-    ukraine = {
+    belarus = {
         "model": "treaties.state",
-        "fields": {**STAMPS, "code": "UKR", "name": "Ukraine", "aliases": [], "kind": "state"},
+        "fields": {**STAMPS, "code": "BLR", "name": "Belarus", "aliases": [], "kind": "state"},
     }
-    problems = broken_copy("treaties.state", lambda records: [*records, ukraine])
+    problems = broken_copy("treaties.state", lambda records: [*records, belarus])
     assert problems == [
-        "treaties.state UKR: nothing refers to this state (no membership, event, statement, depositary or "
-        "successor). Fix: Add what the sources say about it, or remove it."
+        "treaties.state BLR: nothing refers to this state (no membership, event, statement or mention, depositary "
+        "or successor). Fix: Add what the sources say about it, or remove it."
     ]
 
 

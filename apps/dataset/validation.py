@@ -243,13 +243,14 @@ def check_orphans() -> Iterator[Problem]:
         participations=None,
         statements=None,
         joint_statements=None,
+        mentioned_in_statements=None,
         depositary_of=None,
         successors=None,
     )
     for state in unused_states:
         yield Problem(
             "treaties.state", state.code,
-            "nothing refers to this state (no membership, event, statement, depositary or successor).",
+            "nothing refers to this state (no membership, event, statement or mention, depositary or successor).",
             "Add what the sources say about it, or remove it.",
         )  # fmt: skip
     cited = set()

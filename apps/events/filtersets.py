@@ -72,7 +72,8 @@ class EventFilterSet(FilterSet):
 class StatementFilterSet(FilterSet):
     treaty = treaty_filter("Only statements about this treaty (slug), e.g. open-skies.")
     state = state_filter(
-        "Only statements made on behalf of this state (alpha-3, any case), alone or jointly.", method="filter_state"
+        "Only statements made for this state (alpha-3, any case), alone or jointly, or naming it.",
+        method="filter_state",
     )
     speaker = django_filters.CharFilter(
         lookup_expr="icontains", label="Only statements whose speaker contains this text (any case), e.g. 'Peskov'."
@@ -99,7 +100,8 @@ class StatementFilterSet(FilterSet):
 
     def filter_state(self, queryset, name, value: State):
         joint = Statement.joint_with.through.objects.filter(statement=OuterRef("pk"), state=value)
-        return queryset.filter(Q(on_behalf_of=value) | Exists(joint))
+        mentioned = Statement.mentions.through.objects.filter(statement=OuterRef("pk"), state=value)
+        return queryset.filter(Q(on_behalf_of=value) | Exists(joint) | Exists(mentioned))
 
     def filter_source(self, queryset, name, value: Source):
         return queryset.filter(Exists(StatementCitation.objects.filter(statement=OuterRef("pk"), source=value)))

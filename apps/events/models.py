@@ -145,6 +145,12 @@ class Statement(TimeStampedModel):
     joint_with = models.ManyToManyField(
         State, blank=True, related_name="joint_statements", help_text="The states issuing a joint statement together."
     )
+    mentions = models.ManyToManyField(
+        State,
+        blank=True,
+        related_name="mentioned_in_statements",
+        help_text="States the statement speaks about besides those speaking, e.g. China in 'unless China joins'.",
+    )
     kind = models.CharField(max_length=30, choices=StatementKind.choices, help_text="What kind of statement it is.")
     stance = models.CharField(
         max_length=20, choices=StatementStance.choices, help_text="Stance toward the treaty or the act it is about."

@@ -65,6 +65,7 @@ class StatementSerializer(serializers.ModelSerializer):
     url = SelfLinkField("statement-detail", "slug")
     on_behalf_of = StateBriefSerializer(allow_null=True, help_text=help_text(Statement, "on_behalf_of"))
     joint_with = StateBriefSerializer(many=True, help_text=help_text(Statement, "joint_with"))
+    mentions = StateBriefSerializer(many=True, help_text=help_text(Statement, "mentions"))
     date = PartialDateSerializer("date")
     treaty = TreatyBriefSerializer(allow_null=True, help_text=help_text(Statement, "treaty"))
     responds_to = EventBriefSerializer(allow_null=True, help_text=help_text(Statement, "responds_to"))
@@ -79,6 +80,7 @@ class StatementSerializer(serializers.ModelSerializer):
             "speaker_title",
             "on_behalf_of",
             "joint_with",
+            "mentions",
             "kind",
             "stance",
             "text",

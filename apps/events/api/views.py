@@ -39,7 +39,9 @@ class StatementViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = (
         Statement.objects.select_related("treaty", "on_behalf_of", "responds_to")
-        .prefetch_related("joint_with", Prefetch("citations", StatementCitation.objects.select_related("source")))
+        .prefetch_related(
+            "joint_with", "mentions", Prefetch("citations", StatementCitation.objects.select_related("source"))
+        )
         .order_by(*DATE_ORDER)
     )
     serializer_class = StatementSerializer
