@@ -31,6 +31,20 @@ def test_every_dataset_model_is_in_the_admin():
     assert not any(model._meta.app_label == "history" for model in admin.site._registry)
 
 
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
+def test_every_editable_field_is_on_the_admin_form(model, curator_client):
+    """A field added to a model shows up on its admin form (or the admin says it is read-only there)."""
+    response = curator_client.get(_url(model, "add"))
+    form_fields = set(response.context["adminform"].form.fields)
+    readonly = set(admin.site._registry[model].get_readonly_fields(response.wsgi_request))
+    editable = {field.name for field in [*model._meta.fields, *model._meta.many_to_many] if field.editable}
+    # Through-model relations (Event.states, X.sources) are edited as inlines, not as form fields.
+    inline_edited = {
+        field.name for field in model._meta.many_to_many if not field.remote_field.through._meta.auto_created
+    }
+    assert editable - {"id"} - inline_edited <= form_fields | readonly
+
+
 @pytest.mark.parametrize("role", ["curator", "reviewer"])
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
 def test_admin_pages_open(role, model, sample_dataset, request, django_assert_max_num_queries):

@@ -108,10 +108,24 @@ class StatementAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
     list_filter = ("stance", "kind", "treaty", "on_behalf_of", "date_precision", "is_verbatim")
     search_fields = ("slug", "speaker", "speaker_title", "text", "citations__quote")
     list_select_related = ("on_behalf_of", "treaty")
-    autocomplete_fields = ("on_behalf_of", "joint_with", "treaty", "responds_to")
+    autocomplete_fields = ("on_behalf_of", "joint_with", "mentions", "treaty", "responds_to")
     date_hierarchy = "date"
     fieldsets = (
-        (None, {"fields": ("slug", "speaker", "speaker_title", "on_behalf_of", "joint_with", "kind", "stance")}),
+        (
+            None,
+            {
+                "fields": (
+                    "slug",
+                    "speaker",
+                    "speaker_title",
+                    "on_behalf_of",
+                    "joint_with",
+                    "mentions",
+                    "kind",
+                    "stance",
+                )
+            },
+        ),
         ("Words", {"fields": ("text", "is_verbatim", partial_date_row("date"))}),
         ("Context", {"fields": ("treaty", "responds_to")}),
         curation_fieldset(),

@@ -190,8 +190,8 @@ class Statement(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
-    # Joint signatories are part of what a curator edits on the statement, so their changes are recorded with it.
-    history = HistoricalRecords(app="history", m2m_fields=[joint_with])
+    # Joint signatories and mentioned states are edited on the statement, so their changes are recorded with it.
+    history = HistoricalRecords(app="history", m2m_fields=[joint_with, mentions])
 
     class Meta:
         ordering = ["date", "slug"]

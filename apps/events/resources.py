@@ -135,6 +135,9 @@ class StatementResource(CitedResource):
     joint_with = fields.Field(
         attribute="joint_with", column_name="joint_with", widget=ManyToManyWidget(State, separator="|", field="code")
     )
+    mentions = fields.Field(
+        attribute="mentions", column_name="mentions", widget=ManyToManyWidget(State, separator="|", field="code")
+    )
     treaty = fields.Field(attribute="treaty", column_name="treaty", widget=ForeignKeyWidget(Treaty, "slug"))
     responds_to = fields.Field(
         attribute="responds_to", column_name="responds_to", widget=ForeignKeyWidget(Event, "slug")
@@ -152,6 +155,7 @@ class StatementResource(CitedResource):
             "speaker_title",
             "on_behalf_of",
             "joint_with",
+            "mentions",
             "kind",
             "stance",
             "text",
