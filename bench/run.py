@@ -19,6 +19,7 @@ Scenarios whose API endpoint answers 404 are reported as "n/a (endpoint missing)
 """
 
 import argparse
+import concurrent.futures
 import contextlib
 import hashlib
 import json
@@ -386,26 +387,31 @@ def load_rounds(targets: dict[str, str], options) -> dict[str, list[dict]]:
         log(f"  round {number} of {options.rounds}: {len(targets)} targets")
         for name, url in targets.items():
             runs[name].append(wrk(url, options))
-            drain(url)
+            drain(url, options.workers)
     return runs
 
 
-def drain(url: str, deadline: float = 120) -> None:
-    """Wait until the server has finished the requests wrk left queued, so a slow scenario does not slow the next.
+def drain(url: str, workers: int, deadline: float = 120) -> None:
+    """Wait until the server has finished the requests wrk left in flight, so a slow scenario does not slow the next.
 
-    wrk stops at its time limit, but a sync worker still answers every request already in its socket's backlog.
+    wrk stops at its time limit, but each sync worker still answers the request it was given. One ping per worker at
+    the same time: each is answered quickly only once every worker is free.
     """
-    base = url.split("/", 3)
-    probe_url = "/".join(base[:3]) + (
-        "/-/versions.json" if base[2].endswith(str(DATASETTE_PORT)) else "/bench/static/"
-    )
-    started = time.monotonic()
-    while time.monotonic() - started < deadline:
+    parts = url.split("/", 3)
+    datasette = parts[2].endswith(str(DATASETTE_PORT))
+    ping = "/".join(parts[:3]) + ("/-/versions.json" if datasette else "/bench/ping/")
+
+    def timed() -> float:
         begun = time.monotonic()
         with contextlib.suppress(OSError):
-            urllib.request.urlopen(probe_url, timeout=deadline).read()
-        if time.monotonic() - begun < 0.05:
-            return
+            urllib.request.urlopen(ping, timeout=deadline).read()
+        return time.monotonic() - begun
+
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        while time.monotonic() - started < deadline:
+            if max(pool.map(lambda _: timed(), range(workers))) < 0.05:
+                return
 
 
 def summarise(runs: list[dict]) -> dict:

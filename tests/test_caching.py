@@ -96,3 +96,25 @@ def test_requests_with_cookies_or_credentials_and_error_responses_are_not_cached
     assert len(calls) == 3
     client.get("/api/missing/")
     assert "X-Cache" not in client.get("/api/missing/")
+
+
+def test_a_process_keeps_recent_entries_and_drops_the_oldest_past_its_byte_limit(client, settings):
+    from apps.core.caching import APICacheMiddleware
+
+    settings.API_CACHE_RECENT_BYTES = 10
+    middleware = APICacheMiddleware(lambda request: None)
+    middleware.remember("a", (b"123456", {}))
+    middleware.remember("b", (b"123456", {}))
+    assert list(middleware.recent) == ["b"]
+    assert middleware.recent_bytes == 6
+
+
+def test_an_entry_kept_in_the_process_is_unreachable_after_a_write(client):
+    """The in-process copy is keyed by the shared data version, so a write elsewhere still hides it."""
+    make_event("a")
+    client.get("/api/probe/")
+    from apps.core.caching import bump_data_version
+
+    bump_data_version()  # as another process's write would
+    client.get("/api/probe/")
+    assert len(calls) == 2

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path
+from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path, serialize_model
 from apps.dataset.validation import validate
 from apps.events.models import Event, Statement
 from apps.sources.models import Source
@@ -215,3 +215,17 @@ def test_states_named_only_in_passing_are_reached_through_the_statements_naming_
     assert list(State.objects.get(code="UKR").mentioned_in_statements.values_list("slug", flat=True)) == [
         "song-xiaojun-us-withdrawal-squeezes-russia-2020-11"
     ]
+
+
+def test_export_is_stable_for_times_within_a_millisecond_of_the_second(dataset, tmp_path):
+    """A record saved 0.5 ms past a second exports, loads and exports again to the same bytes."""
+    state = State.objects.get(code="CHN")
+    State.objects.filter(pk=state.pk).update(
+        updated_at=datetime.datetime(2026, 11, 22, 9, 0, 7, 500, tzinfo=datetime.UTC)
+    )
+    first = serialize_model(State)
+    fixture = tmp_path / "treaties.state.json"
+    fixture.write_text(first, encoding="utf-8")
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert '"updated_at": "2026-11-22T09:00:07Z"' in first
+    assert serialize_model(State) == first

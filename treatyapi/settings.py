@@ -71,11 +71,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
+    "import_export",
     "apps.core",
     "apps.sources",
     "apps.treaties",
     "apps.events",
     "apps.dataset",
+    "apps.history",
+    # Last, so that its post_migrate role sync runs after every other app's permissions exist.
+    "apps.curation",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Lets history records name the user behind any save made while serving a request (admin or API).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -212,6 +219,14 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "if-none-match", "if-modified-since"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After", "Location"]
+# History (django-simple-history): reading a record's history needs the view permission of its historical model,
+# reverting needs the change permission; the curators and reviewers groups (apps/curation/roles.py) grant them.
+SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
+
+# CSV import/export in the admin (django-import-export): importing writes records, so it needs the add permission;
+# exporting only reads, so the view permission is enough.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",

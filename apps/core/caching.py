@@ -15,6 +15,7 @@ Writes that bypass model signals (``QuerySet.update()``, ``bulk_create()``, raw 
 
 import hashlib
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
@@ -80,12 +81,18 @@ class APICacheMiddleware:
         self.prefix = getattr(settings, "API_CACHE_PREFIX", "/api/")
         self.timeout = getattr(settings, "API_CACHE_TIMEOUT", 600)
         self.data_free_paths = set(getattr(settings, "API_CACHE_DATA_FREE_PATHS", ()))
+        # A small in-process copy of recent entries. Safe to keep per process: a key holds the shared data version,
+        # so an entry can never go stale, only unreachable. It spares reading and unpickling a large body from the
+        # shared cache on every hit; the version itself is still read from the shared cache every time.
+        self.recent: OrderedDict[str, tuple] = OrderedDict()
+        self.recent_bytes = 0
+        self.recent_limit = getattr(settings, "API_CACHE_RECENT_BYTES", 32 * 1024 * 1024)
 
     def __call__(self, request):
         if not self.applies_to(request):
             return self.get_response(request)
         key = self.key(request)
-        entry = cache().get(key)
+        entry = self.remembered(key)
         if entry is not None:
             body, headers = entry
             etag = headers["ETag"]
@@ -105,9 +112,29 @@ class APICacheMiddleware:
                 response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
             headers = {name: value for name, value in response.items() if name.lower() not in UNCACHED_HEADERS}
             cache().set(key, (response.content, headers), self.timeout)
+            self.remember(key, (response.content, headers))
             response["X-Cache"] = "miss"
             return get_conditional_response(request, etag=response["ETag"], response=response)
         return response
+
+    def remembered(self, key: str):
+        entry = self.recent.get(key)
+        if entry is not None:
+            self.recent.move_to_end(key)
+            return entry
+        entry = cache().get(key)
+        if entry is not None:
+            self.remember(key, entry)
+        return entry
+
+    def remember(self, key: str, entry: tuple) -> None:
+        if key in self.recent:
+            return
+        self.recent[key] = entry
+        self.recent_bytes += len(entry[0])
+        while self.recent_bytes > self.recent_limit and self.recent:
+            _, (body, _) = self.recent.popitem(last=False)
+            self.recent_bytes -= len(body)
 
     def applies_to(self, request) -> bool:
         return (

@@ -4,6 +4,7 @@ Records carry natural keys only (slugs, codes), never row numbers, so a fixture 
 changes one record, and loads into any database regardless of its sequences.
 """
 
+import datetime
 import json
 from pathlib import Path
 
@@ -31,6 +32,20 @@ DATASET_MODELS = (
 )
 
 
+class FixtureJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder, with times truncated to the millisecond before they are written.
+
+    DjangoJSONEncoder keeps milliseconds and writes ".000" for a time less than a millisecond past the second; that
+    reloads as a whole second, which it then writes with no fraction, so an export, load and export would differ.
+    Truncating first makes the written form depend only on what the file can hold.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            o = o.replace(microsecond=o.microsecond // 1000 * 1000)
+        return super().default(o)
+
+
 def default_fixtures_dir() -> Path:
     return Path(settings.BASE_DIR) / "fixtures"
 
@@ -49,7 +64,7 @@ def serialize_model(model: type[models.Model]) -> str:
     for record in records:
         for name in m2m_fields:
             record["fields"][name] = sorted(record["fields"][name])
-    return json.dumps(records, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder) + "\n"
+    return json.dumps(records, indent=2, ensure_ascii=False, cls=FixtureJSONEncoder) + "\n"
 
 
 def export_dataset(directory: Path) -> list[Path]:

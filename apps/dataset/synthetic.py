@@ -101,6 +101,7 @@ def delete_synthetic(using: str = "default") -> None:
         # The automatic many-to-many tables have no notes; they go with their synthetic owner.
         for through, owner_column, owner in [
             (Statement.joint_with.through, "statement_id", Statement),
+            (Statement.mentions.through, "statement_id", Statement),
             (Treaty.depositaries.through, "treaty_id", Treaty),
         ]:
             cursor.execute(

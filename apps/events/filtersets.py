@@ -52,10 +52,12 @@ class EventFilterSet(FilterSet):
         fields = []
 
     def filter_state(self, queryset, name, value: State):
-        participants = EventParticipant.objects.filter(event=OuterRef("pk"), state=value)
+        # "id IN (the state's events)" rather than EXISTS per event: the database starts from the state's few
+        # participations (an index-only scan) instead of testing every event in list order.
+        participants = EventParticipant.objects.filter(state=value)
         if name != "state":
             participants = participants.filter(role=ParticipantRole(name))
-        return queryset.filter(Exists(participants))
+        return queryset.filter(pk__in=participants.values("event_id"))
 
     def filter_source(self, queryset, name, value: Source):
         return queryset.filter(Exists(EventCitation.objects.filter(event=OuterRef("pk"), source=value)))

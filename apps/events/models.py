@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
@@ -49,6 +50,7 @@ class Event(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["date", "slug"]
@@ -88,6 +90,7 @@ class EventParticipant(TimeStampedModel):
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, help_text="The state's part in the event.")
 
     objects = NaturalKeyManager("event__slug", "state__code", "role")
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["event", "role", "state"]
@@ -115,6 +118,7 @@ class EventCitation(Citation):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "event"
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["event", "source", "id"]
@@ -186,6 +190,8 @@ class Statement(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    # Joint signatories and mentioned states are edited on the statement, so their changes are recorded with it.
+    history = HistoricalRecords(app="history", m2m_fields=[joint_with, mentions])
 
     class Meta:
         ordering = ["date", "slug"]
@@ -237,6 +243,7 @@ class StatementCitation(Citation):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "statement"
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["statement", "source", "id"]

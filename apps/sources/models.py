@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
@@ -47,6 +48,8 @@ class Source(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    # Who changed what and when, by every path that saves a model (admin, API, commands); see apps/curation.
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["slug"]

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel, validate_aliases
@@ -45,6 +46,7 @@ class State(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("code")
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["code"]
@@ -99,6 +101,8 @@ class Treaty(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    # The depositaries are part of what a curator edits on the treaty, so their changes are recorded with it.
+    history = HistoricalRecords(app="history", m2m_fields=[depositaries])
 
     class Meta:
         ordering = ["slug"]
@@ -118,6 +122,7 @@ class TreatyCitation(Citation):
     treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "treaty"
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["treaty", "source", "id"]
@@ -163,6 +168,7 @@ class Membership(TimeStampedModel):
     )
 
     objects = NaturalKeyManager("slug")
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["treaty", "state"]
@@ -247,6 +253,7 @@ class MembershipCitation(Citation):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="citations")
 
     cited_field = "membership"
+    history = HistoricalRecords(app="history")
 
     class Meta:
         ordering = ["membership", "source", "id"]

@@ -3,6 +3,8 @@
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from apps.core.pagination import DeepPagePaginator
+
 from .exceptions import ParameterNotFound
 
 DEFAULT_PAGE_SIZE = 50
@@ -30,6 +32,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     spreadsheet must not get the first page only without noticing.
     """
 
+    # Deep pages read from the nearer end of the list and by key (see apps.core.pagination).
+    django_paginator_class = DeepPagePaginator
     page_size = DEFAULT_PAGE_SIZE
     max_page_size = MAX_PAGE_SIZE
     page_size_query_param = "page_size"

@@ -4,7 +4,13 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from apps.core.api.serializers import KeyLinkField, PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.serializers import (
+    FastRepresentationMixin,
+    KeyLinkField,
+    PartialDateSerializer,
+    SelfLinkField,
+    help_text,
+)
 from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer, StrictSerializer
 from apps.events.choices import ParticipantRole
 from apps.events.models import Event, EventParticipant, Statement
@@ -28,7 +34,7 @@ class EventBriefSerializer(serializers.ModelSerializer):
         fields = ["slug", "url", "title"]
 
 
-class EventParticipantSerializer(serializers.ModelSerializer):
+class EventParticipantSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A state taking part in an event, with its role."""
 
     code = serializers.CharField(source="state.code", help_text=help_text(State, "code"))
@@ -40,14 +46,17 @@ class EventParticipantSerializer(serializers.ModelSerializer):
         fields = ["code", "url", "name", "role"]
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     """A dated act or happening, with the states involved and the sources that report it."""
 
     url = SelfLinkField("event-detail", "slug")
     date = PartialDateSerializer("date")
     treaty = TreatyBriefSerializer(allow_null=True, help_text=help_text(Event, "treaty"))
-    participants = EventParticipantSerializer(many=True, help_text=help_text(Event, "states"))
-    citations = CitationSerializer(many=True, help_text="Source passages reporting the event.")
+    # Lists prefetched by the viewsets (Prefetch(..., to_attr=...)).
+    participants = EventParticipantSerializer(
+        many=True, source="participant_list", help_text=help_text(Event, "states")
+    )
+    citations = CitationSerializer(many=True, source="citation_list", help_text="Source passages reporting the event.")
 
     class Meta:
         model = Event

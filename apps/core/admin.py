@@ -1,0 +1,82 @@
+"""Building blocks shared by every app's admin: the base class of the curation desk and its list columns.
+
+Nothing is registered here; each app registers its own models in its ``admin.py``.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from simple_history.admin import SimpleHistoryAdmin
+
+from .partial_dates import PartialDate
+
+# Curated records are removed one at a time, on purpose, from their delete page: a bulk delete of a filtered
+# changelist is the easiest way to lose a day of curation.
+admin.site.disable_action("delete_selected")
+
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+class CuratedAdmin(SimpleHistoryAdmin):
+    """Admin for a curated model: read-only timestamps, history with revert, and sensible list defaults."""
+
+    readonly_fields = TIMESTAMPS
+    list_per_page = 50
+    # One COUNT over the whole table per changelist is enough; the filtered count is shown anyway.
+    show_full_result_count = False
+    history_list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is None or self.has_change_permission(request, obj):
+            return readonly
+        # Django shows a view-only user text instead of inputs on the change page, but simple_history's past-version
+        # page asks only this method; list every field so a reviewer sees text there too.
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return readonly + tuple(field for field in fields if field not in readonly)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history checks only the view-history permission here, then saves any POST: a reviewer could revert.
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if not (self.has_change_permission(request, obj) and self.has_change_history_permission(request, obj)):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class CitationCountMixin:
+    """Adds a sortable "citations" column counted in the changelist query itself, not one query per row."""
+
+    def get_queryset(self, request):
+        # distinct: a search through the citations' quotes joins them a second time.
+        return super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+
+    @admin.display(description="citations", ordering="citation_count")
+    def citation_count(self, obj) -> int:
+        return obj.citation_count
+
+
+def partial_date_column(field: str, description: str):
+    """A changelist column showing a partial date as precisely as it is known ("March 2021", "1992").
+
+    Assign it in a ModelAdmin's body (``date_display = partial_date_column("date", "date")``) and list it by name.
+    """
+
+    @admin.display(description=description, ordering=field, empty_value="unknown")
+    def column(model_admin, obj) -> str | None:
+        value = PartialDate.of(obj, field)
+        return value.display() if value else None
+
+    column.__name__ = f"{field}_display"
+    return column
+
+
+def partial_date_row(field: str) -> tuple[str, str]:
+    """A partial date's two fields, shown side by side on the form."""
+    return (field, f"{field}_precision")
+
+
+def curation_fieldset() -> tuple[str, dict]:
+    """The curator's note and the timestamps, last on every form."""
+    return ("Curation", {"fields": ("notes", TIMESTAMPS)})

@@ -1,0 +1,19 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+class CurationConfig(AppConfig):
+    """The curation desk around the admin: roles, and history of fixture loads. Depends on every dataset app."""
+
+    name = "apps.curation"
+    label = "curation"
+
+    def ready(self) -> None:
+        from .history import connect_fixture_load_history
+        from .roles import DATASET_APPS, sync_roles_after_migrate
+
+        # After every migrate (and every test-database flush), so new models' permissions reach the roles at once.
+        post_migrate.connect(sync_roles_after_migrate, sender=self)
+        connect_fixture_load_history(
+            model for label in DATASET_APPS for model in apps.get_app_config(label).get_models()
+        )

@@ -1,0 +1,97 @@
+"""Admin edits come back to the fixtures as small diffs: load the dataset, edit in the admin, export, compare."""
+
+import difflib
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from apps.curation.history import LOAD_REASON
+from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path
+from apps.events.models import Event, Statement
+from apps.sources.models import Source
+from apps.treaties.models import Membership, State, Treaty
+
+
+@pytest.fixture
+def loaded(db):
+    call_command("load_dataset", no_migrate=True, verbosity=0)
+
+
+def _export_diff(tmp_path) -> dict[str, list[str]]:
+    """The changed lines of each exported fixture file against the committed one, by file name."""
+    call_command("export_dataset", output=tmp_path, verbosity=0)
+    diffs = {}
+    for label in DATASET_MODELS:
+        committed = fixture_path(default_fixtures_dir(), label).read_text(encoding="utf-8").splitlines()
+        exported = fixture_path(tmp_path, label).read_text(encoding="utf-8").splitlines()
+        changed = [
+            line
+            for line in difflib.unified_diff(committed, exported, lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        if changed:
+            diffs[label] = changed
+    return diffs
+
+
+def _changed_keys(lines: list[str]) -> list[tuple[str, str]]:
+    """("-" or "+", field name) for each changed line of a fixture diff."""
+    return [(line[0], line[1:].strip().split('":')[0].strip('"')) for line in lines]
+
+
+def _save_through_admin(client, form_data, obj, **changes):
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    response = client.post(url, form_data(client.get(url)) | changes)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    obj.refresh_from_db()
+
+
+def test_loaded_records_have_their_load_in_history(loaded):
+    """Right after a load, each record's history is the one loaded version, with no user."""
+    event = Event.objects.order_by("slug").first()
+    assert [(r.history_type, r.history_user, r.history_change_reason) for r in event.history.all()] == [
+        ("+", None, LOAD_REASON)
+    ]
+
+
+@pytest.mark.parametrize("model", [Source, State, Treaty, Membership, Event, Statement], ids=lambda m: m.__name__)
+def test_saving_unchanged_through_the_admin_changes_only_updated_at(
+    model, loaded, curator_client, admin_form_data, tmp_path
+):
+    """A record saved through its admin page as loaded exports as it was, but for its modification time."""
+    # The record with the most relations and text fields of its kind is the most likely to be perturbed by a form.
+    obj = max(model.objects.all(), key=lambda o: (len(str(o.__dict__)), o.pk))
+    _save_through_admin(curator_client, admin_form_data, obj)
+    diffs = _export_diff(tmp_path)
+    assert list(diffs) == [model._meta.label_lower]
+    assert _changed_keys(diffs[model._meta.label_lower]) == [("-", "updated_at"), ("+", "updated_at")]
+
+
+def test_an_admin_edit_is_exactly_its_diff_and_a_revert_undoes_it(loaded, curator_client, admin_form_data, tmp_path):
+    """Editing an event's title shows as that title line (and updated_at); reverting it from history leaves only
+    updated_at changed."""
+    event = (
+        Event.objects.get(slug="usa-withdrawal-notice-open-skies")
+        if Event.objects.filter(slug="usa-withdrawal-notice-open-skies").exists()
+        else Event.objects.order_by("slug").first()
+    )
+    old_title = event.title
+    loaded_version = event.history.get()
+    _save_through_admin(curator_client, admin_form_data, event, title="A curator's corrected title")
+
+    diffs = _export_diff(tmp_path / "edited")
+    assert list(diffs) == ["events.event"]
+    assert sorted(_changed_keys(diffs["events.event"])) == [
+        ("+", "title"),
+        ("+", "updated_at"),
+        ("-", "title"),
+        ("-", "updated_at"),
+    ]
+    assert f'-      "title": "{old_title}",' in diffs["events.event"]
+    assert '+      "title": "A curator\'s corrected title",' in diffs["events.event"]
+
+    url = reverse("admin:events_event_simple_history", args=[event.pk, loaded_version.history_id])
+    assert curator_client.post(url, admin_form_data(curator_client.get(url))).status_code == 302
+    diffs = _export_diff(tmp_path / "reverted")
+    assert _changed_keys(diffs["events.event"]) == [("-", "updated_at"), ("+", "updated_at")]

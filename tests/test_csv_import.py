@@ -1,0 +1,111 @@
+"""CSV import of events and statements in the admin: a preview with row errors, then a recorded import."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from apps.events.models import Event, Statement
+
+EVENT_COLUMNS = ["slug", "type", "date", "date_precision", "title", "treaty", "source", "quote", "locator"]
+
+
+def _csv(columns, rows) -> SimpleUploadedFile:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return SimpleUploadedFile("rows.csv", out.getvalue().encode(), content_type="text/csv")
+
+
+def _preview(client, name: str, upload):
+    response = client.post(reverse(f"admin:events_{name}_import"), {"format": "0", "import_file": upload})
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def good_event_row(sample_dataset):
+    return {
+        "slug": "russia-withdrawal-notice",
+        "type": "withdrawal_notice",
+        "date": "2021-06-18",
+        "date_precision": "day",
+        "title": "Russia notifies its withdrawal",
+        "treaty": sample_dataset["treaty"].slug,
+        "source": sample_dataset["source"].slug,
+        "quote": "Russia notified the depositaries on June 18.",
+        "locator": "para. 2",
+    }
+
+
+def test_preview_lists_row_errors_and_writes_nothing(good_event_row, curator_client):
+    """Bad rows are reported by row and column in the preview, with no confirm button, and nothing is saved."""
+    rows = [
+        good_event_row,
+        good_event_row | {"slug": "uncited", "source": "", "quote": ""},
+        good_event_row | {"slug": "bad-date", "date_precision": "month"},
+        good_event_row | {"slug": "unknown-source", "source": "no-such-source"},
+    ]
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, rows))
+    result = response.context["result"]
+    assert result.has_validation_errors()
+    errors = {row.number: row.error.message_dict for row in result.invalid_rows}
+    assert set(errors) == {2, 3, 4}
+    assert "needs a citation" in errors[2]["quote"][0]
+    assert "1st of its month" in errors[3]["date"][0]
+    assert "no-such-source" in errors[4]["source"][0]
+    assert "confirm_form" not in response.context
+    assert not Event.objects.filter(slug__in=[row["slug"] for row in rows]).exists()
+
+
+def test_confirmed_import_creates_and_updates_with_history(sample_dataset, good_event_row, curator, curator_client):
+    """A clean file is previewed then imported: new events come with their citation, edits are recorded."""
+    existing = sample_dataset["events"][0]
+    update = {column: "" for column in EVENT_COLUMNS} | {
+        "slug": existing.slug,
+        "type": existing.type,
+        "date": existing.date.isoformat(),
+        "date_precision": existing.date_precision,
+        "title": "Retitled by import",
+        "treaty": sample_dataset["treaty"].slug,
+    }
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, [good_event_row, update]))
+    assert not response.context["result"].has_validation_errors()
+    assert not Event.objects.filter(slug="russia-withdrawal-notice").exists()
+
+    confirm = response.context["confirm_form"].initial
+    done = curator_client.post(reverse("admin:events_event_process_import"), confirm)
+    assert done.status_code == 302
+
+    created = Event.objects.get(slug="russia-withdrawal-notice")
+    assert created.citations.get().locator == "para. 2"
+    assert created.history.get().history_user == curator
+    assert created.citations.get().history.get().history_user == curator
+    existing.refresh_from_db()
+    assert existing.title == "Retitled by import"
+    assert existing.history.latest().history_user == curator
+
+
+def test_exported_statements_import_back_unchanged(sample_dataset, curator_client):
+    """A statement export imported again changes nothing: every row is skipped."""
+    url = reverse("admin:events_statement_export")
+    form = curator_client.get(url).context["form"]
+    columns = {name: "on" for name in form.fields if name.startswith("statementresource_")}
+    export = curator_client.post(url, {"format": "0", "resource": "0", **columns})
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode())))
+    by_slug = {row["slug"]: row for row in rows}
+    statement = sample_dataset["statements"][0]
+    assert by_slug[statement.slug]["quote"] == statement.citations.get().quote
+    assert by_slug[statement.slug]["source"] == sample_dataset["source"].slug
+    assert by_slug[statement.slug]["joint_with"] == "RUS|USA"
+    upload = SimpleUploadedFile("statements.csv", export.content, content_type="text/csv")
+    before = Statement.history.count()
+    response = _preview(curator_client, "statement", upload)
+    result = response.context["result"]
+    assert not result.has_validation_errors() and not result.has_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}
+    assert Statement.history.count() == before
