@@ -12,6 +12,7 @@ PRODUCTION = {
     "SECRET_KEY": "k3Jq9-a-production-length-secret-key-with-enough-entropy-Zx81!pQ-7Lm2@vT",
     "ALLOWED_HOSTS": "treaties.example.org",
     "SECURE_SSL_REDIRECT": "1",
+    "SECURE_COOKIES": "1",
 }
 
 
