@@ -68,15 +68,6 @@ class PartialDate:
         return cls(value, getattr(instance, f"{field}_precision"))
 
 
-def is_period_start(value: datetime.date, precision: str) -> bool:
-    """Whether ``value`` is the first day of a period of the given precision."""
-    if precision == DatePrecision.YEAR:
-        return value.month == 1 and value.day == 1
-    if precision == DatePrecision.MONTH:
-        return value.day == 1
-    return True
-
-
 def _part(extract, field: str):
     """``extract`` of a date field, with the value typed as a date.
 
