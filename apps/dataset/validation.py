@@ -53,7 +53,9 @@ class Findings:
 
 
 def key_of(obj: models.Model) -> str:
-    return " / ".join(str(part) for part in obj.natural_key())
+    """The record's natural key for humans; a citation's quote is shortened, its start is enough to find it."""
+    parts = [str(part) for part in obj.natural_key()]
+    return " / ".join(part if len(part) <= 70 else f"{part[:60]}…" for part in parts)
 
 
 def normalise_whitespace(text: str) -> str:
@@ -102,7 +104,7 @@ def check_citations() -> Iterator[Problem]:
                 label,
                 key_of(obj),
                 "has no citation that supports it.",
-                f"Add a {model.__name__}Citation quoting the passage the record comes from.",
+                f"Add a citation ({model.__name__}Citation) quoting the passage the record comes from.",
             )
     for label in CITATION_MODELS:
         for citation in apps.get_model(label)._default_manager.filter(stance=CitationStance.CONTRADICTS, note=""):
