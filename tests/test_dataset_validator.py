@@ -48,7 +48,7 @@ def test_uncited_event_is_reported(broken_copy):
     problems = broken_copy("events.eventcitation", lambda records: _without(records, lambda f: f["event"] == [slug]))
     assert problems == [
         f"events.event {slug}: has no citation that supports it. "
-        "Fix: Add a EventCitation quoting the passage the record comes from."
+        "Fix: Add a citation (EventCitation) quoting the passage the record comes from."
     ]
 
 
@@ -62,7 +62,7 @@ def test_record_cited_only_by_a_contradicting_passage_counts_as_uncited(broken_c
     problems = broken_copy("treaties.treatycitation", only_contradicts)
     assert problems == [
         "treaties.treaty inf: has no citation that supports it. "
-        "Fix: Add a TreatyCitation quoting the passage the record comes from."
+        "Fix: Add a citation (TreatyCitation) quoting the passage the record comes from."
     ]
 
 
@@ -168,7 +168,7 @@ def test_treaty_that_nothing_refers_to_is_reported(broken_copy):
     problems = broken_copy("treaties.treaty", lambda records: [*records, who])
     assert problems == [
         "treaties.treaty who-constitution: has no citation that supports it. "
-        "Fix: Add a TreatyCitation quoting the passage the record comes from.",
+        "Fix: Add a citation (TreatyCitation) quoting the passage the record comes from.",
         "treaties.treaty who-constitution: nothing refers to this treaty (no membership, event or statement). "
         "Fix: Add what the sources say about it, or remove it.",
     ]

@@ -23,8 +23,12 @@ from apps.treaties.models import Membership, State, Treaty
 from .fixtures import DATASET_MODELS
 
 CITED_MODELS = (Treaty, Membership, Event, Statement)
-CITATION_MODELS = ("treaties.treatycitation", "treaties.membershipcitation", "events.eventcitation",
-                   "events.statementcitation")  # fmt: skip
+CITATION_MODELS = (
+    "treaties.treatycitation",
+    "treaties.membershipcitation",
+    "events.eventcitation",
+    "events.statementcitation",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,9 @@ class Findings:
 
 
 def key_of(obj: models.Model) -> str:
-    return " / ".join(str(part) for part in obj.natural_key())
+    """The record's natural key for humans; a citation's quote is shortened, its start is enough to find it."""
+    parts = [str(part) for part in obj.natural_key()]
+    return " / ".join(part if len(part) <= 70 else f"{part[:60]}…" for part in parts)
 
 
 def normalise_whitespace(text: str) -> str:
@@ -98,7 +104,7 @@ def check_citations() -> Iterator[Problem]:
                 label,
                 key_of(obj),
                 "has no citation that supports it.",
-                f"Add a {model.__name__}Citation quoting the passage the record comes from.",
+                f"Add a citation ({model.__name__}Citation) quoting the passage the record comes from.",
             )
     for label in CITATION_MODELS:
         for citation in apps.get_model(label)._default_manager.filter(stance=CitationStance.CONTRADICTS, note=""):
@@ -122,17 +128,21 @@ def check_quotes(documents_dir: Path) -> Iterator[Problem]:
         if not source.document:
             texts[source.slug] = None
             yield Problem(
-                "sources.source", source.slug, "names no document, so its quotes cannot be checked.",
+                "sources.source",
+                source.slug,
+                "names no document, so its quotes cannot be checked.",
                 "Set document to the file name in the source collection.",
-            )  # fmt: skip
+            )
             continue
         path = documents_dir / source.document
         if not path.is_file():
             texts[source.slug] = None
             yield Problem(
-                "sources.source", source.slug, f"document {source.document} not found in {documents_dir}.",
+                "sources.source",
+                source.slug,
+                f"document {source.document} not found in {documents_dir}.",
                 "Correct the file name, or add the document to the collection.",
-            )  # fmt: skip
+            )
             continue
         texts[source.slug] = normalise_whitespace(path.read_text(encoding="utf-8"))
     for citation in _citations():
@@ -226,18 +236,22 @@ def check_withdrawal_events_have_actors() -> Iterator[Problem]:
     ]
     for event in Event.objects.filter(type__in=withdrawal_types).exclude(participants__role=ParticipantRole.ACTOR):
         yield Problem(
-            "events.event", event.slug, f"{event.type} event names no state as actor.",
+            "events.event",
+            event.slug,
+            f"{event.type} event names no state as actor.",
             "Add the withdrawing state as a participant with role 'actor'.",
-        )  # fmt: skip
+        )
 
 
 def check_orphans() -> Iterator[Problem]:
     """Every treaty, state and source is used by something, or it is noise in the dataset."""
     for treaty in Treaty.objects.filter(memberships=None, events=None, statements=None):
         yield Problem(
-            "treaties.treaty", treaty.slug, "nothing refers to this treaty (no membership, event or statement).",
+            "treaties.treaty",
+            treaty.slug,
+            "nothing refers to this treaty (no membership, event or statement).",
             "Add what the sources say about it, or remove it.",
-        )  # fmt: skip
+        )
     unused_states = State.objects.filter(
         memberships=None,
         participations=None,
@@ -249,15 +263,18 @@ def check_orphans() -> Iterator[Problem]:
     )
     for state in unused_states:
         yield Problem(
-            "treaties.state", state.code,
+            "treaties.state",
+            state.code,
             "nothing refers to this state (no membership, event, statement or mention, depositary or successor).",
             "Add what the sources say about it, or remove it.",
-        )  # fmt: skip
+        )
     cited = set()
     for citation in _citations():
         cited.add(citation.source_id)
     for source in Source.objects.exclude(pk__in=cited):
         yield Problem(
-            "sources.source", source.slug, "no citation quotes this source.",
+            "sources.source",
+            source.slug,
+            "no citation quotes this source.",
             "Cite the passages the dataset takes from it, or remove it.",
-        )  # fmt: skip
+        )
