@@ -41,6 +41,6 @@ step "TypeScript types (openapi-typescript) and tsc --noEmit"
 
 step "Python client against a live server"
 TREATYAPI_PYTHON_CLIENT="$BUILD/python" TREATYAPI_REQUIRE_CLIENT=1 \
-  "$VENV/bin/pytest" -m clients -p no:cacheprovider tests/test_api_client.py
+  "$VENV/bin/pytest" -m clients -n 0 -p no:cacheprovider tests/test_api_client.py
 
 step "clients passed"
