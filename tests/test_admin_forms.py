@@ -195,3 +195,14 @@ def test_treaty_without_citation_is_refused(curator_client, admin_form_data):
     response = curator_client.post(url, data)
     assert response.status_code == 200
     assert _inline_errors(response, "citations")
+
+
+def test_source_address_without_scheme_is_taken_as_https(sample_dataset, curator_client, admin_form_data):
+    """A curator pasting "www.example.org/…" gets an https address, not the http Django 5 would assume."""
+    source = sample_dataset["source"]
+    url = reverse("admin:sources_source_change", args=[source.pk])
+    data = admin_form_data(curator_client.get(url)) | {"url": "www.example.org/open-skies"}
+    response = curator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    source.refresh_from_db()
+    assert source.url == "https://www.example.org/open-skies"

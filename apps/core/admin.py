@@ -6,6 +6,7 @@ Nothing is registered here; each app registers its own models in its ``admin.py`
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,6 +27,8 @@ class CuratedAdmin(SimpleHistoryAdmin):
     # One COUNT over the whole table per changelist is enough; the filtered count is shown anyway.
     show_full_result_count = False
     history_list_per_page = 50
+    # A source's address typed without a scheme ("www.example.org/x") is taken as https, the default from Django 6.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
