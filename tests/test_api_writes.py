@@ -427,3 +427,23 @@ def test_lists_must_be_lists_and_list_items_complete_even_in_a_patch(open_skies,
     assert [(e["parameter"], e["code"]) for e in errors] == [("depositaries", "not_a_list")]
     errors = write(curator_api, "patch", url, {"citations": [{"quote": "Q."}]}, expect=400, etag=etag).json()["errors"]
     assert [(e["parameter"], e["code"]) for e in errors] == [("citations[0].source", "required")]
+
+
+def test_a_locked_database_is_503_with_retry_after_and_nothing_written(open_skies, curator_api, write, monkeypatch):
+    """SQLite answers "database is locked" when another writer holds it past the wait: a 503 to retry, not a 500."""
+    from django.db import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Event, "save", locked)
+    body = NEW["events"][1] | {"slug": "locked"}
+    response = write(curator_api, "post", "/api/events/", body, expect=503)
+    assert response["Retry-After"] == "1"
+    assert response.json() == {
+        "status": 503,
+        "code": "unavailable",
+        "detail": "The database is busy or unavailable; nothing was changed. Retry in a moment.",
+        "errors": [],
+    }
+    assert not Event.objects.filter(slug="locked").exists()

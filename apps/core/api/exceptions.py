@@ -1,12 +1,16 @@
 """One error shape for every error the API answers, so a client handles errors in one place."""
 
+import logging
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class ParameterErrorSerializer(serializers.Serializer):
@@ -71,6 +75,16 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    """503: the database is locked by another writer past the wait (SQLite) or unreachable; nothing was written."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is busy or unavailable; nothing was changed. Retry in a moment."
+    default_code = "unavailable"
+    # DRF sends it as Retry-After (seconds).
+    wait = 1
 
 
 def error_body(status_code: int, code: str, detail: str, errors: list[dict] | None = None) -> dict:
@@ -138,6 +152,10 @@ def _translate(exc):
         return Conflict("The write conflicts with another record (a key already taken, or a reference gone).")
     if isinstance(exc, DataError):
         return exceptions.ValidationError({"": ["A value is not accepted by the database (too long or malformed)."]})
+    if isinstance(exc, OperationalError):
+        # Not the client's fault and not a bug to hide: log it whole, answer what a client can act on.
+        logger.warning("Database unavailable, answered 503: %s", exc, exc_info=exc)
+        return DatabaseUnavailable()
     return exc
 
 
