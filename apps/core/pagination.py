@@ -40,6 +40,11 @@ class DeepPagePaginator(Paginator):
             rows = list(queryset[bottom:top])
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
-            by_key = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+            by_key = {_key(row): row for row in queryset.filter(pk__in=keys).order_by()}
             rows = [by_key[key] for key in keys if key in by_key]
         return rows[::-1] if from_end else rows
+
+
+def _key(row):
+    """A row's primary key, whether the queryset gives model instances or ``.values()`` dictionaries (with "pk")."""
+    return row["pk"] if isinstance(row, dict) else row.pk
