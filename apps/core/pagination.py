@@ -36,7 +36,8 @@ class DeepPagePaginator(Paginator):
         if from_end:
             # Offsets counted from the end of the list, in the reversed order.
             queryset, bottom, top = queryset.reverse(), self.count - top, self.count - bottom
-        if bottom < DEFERRED_JOIN_AFTER:
+        # A UNION cannot be filtered by key: its page is read by offset (a timeline's union selects narrow key rows).
+        if bottom < DEFERRED_JOIN_AFTER or queryset.query.combinator:
             rows = list(queryset[bottom:top])
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
