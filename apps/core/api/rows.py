@@ -181,8 +181,9 @@ class RowListMixin:
         if not self.render_rows or self.format_kwarg:
             return super().list(request, *args, **kwargs)
         plan = row_plan(type(self))
-        rows = plan.values(self.filter_queryset(self.get_queryset()))
-        page = self.paginate_queryset(rows)
+        queryset = self.filter_queryset(self.get_queryset())
+        # The paginator counts the records, then reads the page's rows (a count of rows would join their columns).
+        page = self.paginator.paginate_queryset(queryset, request, view=self, read=plan.values)
         if page is None:
-            return Response(plan.render(list(rows), request))
+            return Response(plan.render(list(plan.values(queryset)), request))
         return self.get_paginated_response(plan.render(page, request))
