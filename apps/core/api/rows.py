@@ -83,7 +83,8 @@ class RowPlan:
             return self._related_list(name, field)
         if isinstance(field, serializers.BaseSerializer):
             return self._nested(field)
-        if not field.source_attrs:  # a method field, or one given the whole record
+        # A method field, one given the whole record, or a relation other than a link or a nested serializer.
+        if not field.source_attrs or isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
             raise TypeError(f"{name}: {type(field).__name__} cannot be read from a row.")
         return self._scalar(field)
 
@@ -117,8 +118,6 @@ class RowPlan:
         key = self._column(field)
         model = self.model._meta.get_field(key.removeprefix(self.prefix)).related_model
         nested = RowPlan(field, model, prefix=f"{key}__")
-        if nested.relations:
-            raise TypeError(f"{field.field_name}: lists inside a nested record cannot be read from a row.")
         self._use(key, *nested.columns)
         return lambda row, page: None if row[key] is None else nested.row(row, page)
 
