@@ -158,6 +158,8 @@ class Relation:
 def row_plan(viewset) -> RowPlan:
     """The plan of a viewset's read serializer (``serializer_class``) over its queryset, built once per process."""
     queryset = viewset.queryset
+    # The relation behind each list the viewset prefetches with to_attr (the serializer reads it under that name);
+    # Django keeps a queryset's prefetches in this attribute, which it has no public accessor for.
     to_attrs = {
         lookup.to_attr: lookup.prefetch_through
         for lookup in queryset._prefetch_related_lookups
