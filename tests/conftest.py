@@ -10,6 +10,8 @@ import itertools
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.cache import caches
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from apps.curation.roles import CURATORS, REVIEWERS
@@ -403,6 +405,21 @@ def open_skies(
         "events": events,
         "statements": statements,
     }
+
+
+@pytest.fixture(scope="module")
+def _dataset_once(django_db_setup, django_db_blocker):
+    """Load the dataset once for the module, in a transaction rolled back at its end (each test's own transaction
+    is a savepoint inside it), so no other module sees the data."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_dataset", "--no-migrate", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def dataset(_dataset_once, db):
+    """The real, curated dataset (fixtures/), loaded once per test module."""
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,7 @@ def test_generated_client_lists_open_skies_events_and_fetches_a_treaty(api_clien
     from treaty_api_client import Client
     from treaty_api_client.api.events import events_list, events_retrieve
     from treaty_api_client.api.treaties import treaties_retrieve, treaties_timeline
-    from treaty_api_client.models import Error, PaginatedEventList, Treaty
+    from treaty_api_client.models import Error, PaginatedEventList, PaginatedTimelineEntryList, Treaty
 
     client = Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
@@ -76,8 +76,9 @@ def test_generated_client_lists_open_skies_events_and_fetches_a_treaty(api_clien
     first = events_retrieve.sync(page.results[0].slug, client=client)
     assert first.to_dict() == page.results[0].to_dict()
 
-    timeline = treaties_timeline.sync("open-skies", client=client)
-    assert len([entry for entry in timeline if entry.kind == "event"]) == page.count
+    timeline = treaties_timeline.sync("open-skies", client=client, page_size=500)
+    assert isinstance(timeline, PaginatedTimelineEntryList)
+    assert len([entry for entry in timeline.results if entry.kind == "event"]) == page.count
 
     error = events_list.sync(client=client, treaty="no-such-treaty")
     assert isinstance(error, Error)

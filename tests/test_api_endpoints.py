@@ -205,7 +205,7 @@ def test_page_past_the_last_is_404_naming_page(api, open_skies):
 
 def test_treaty_timeline_is_chronological(api, open_skies):
     """Events and statements of one treaty in date order; same date: the event first."""
-    timeline = api("/api/treaties/open-skies/timeline/")
+    timeline = api("/api/treaties/open-skies/timeline/")["results"]
     entries = [(entry["kind"], (entry["event"] or entry["statement"])["slug"]) for entry in timeline]
     assert entries == [
         ("event", "open-skies-signature"),
@@ -217,6 +217,28 @@ def test_treaty_timeline_is_chronological(api, open_skies):
     assert timeline[0]["date"]["display"] == "1992"
     assert timeline[0]["statement"] is None
     assert timeline[1]["event"] is None
+
+
+def test_treaty_timeline_is_paginated_as_the_lists_are(api, open_skies):
+    """The DRF envelope, page and page_size; the pages together are the whole timeline, in order."""
+    whole = api("/api/treaties/open-skies/timeline/")
+    pages = [api("/api/treaties/open-skies/timeline/", page_size=2, page=page) for page in (1, 2, 3)]
+    assert whole["count"] == pages[0]["count"] == 5
+    assert pages[0]["next"] == "http://testserver/api/treaties/open-skies/timeline/?page=2&page_size=2"
+    assert pages[0]["previous"] is None and pages[2]["next"] is None
+    assert [entry for page in pages for entry in page["results"]] == whole["results"]
+
+
+def test_treaty_timeline_refuses_unknown_parameters_and_pages_past_the_last(api, open_skies):
+    """Strict parameters, as on the lists: each error names the parameter and what is accepted."""
+    timeline = "/api/treaties/open-skies/timeline/"
+    (unknown,) = api(timeline, expect=400, type="signature")["errors"]
+    assert (unknown["parameter"], unknown["code"]) == ("type", "unknown")
+    assert unknown["message"].endswith("this endpoint accepts: page, page_size, format.")
+    (past_the_last,) = api(timeline, expect=404, page=4, page_size=2)["errors"]
+    assert past_the_last["message"] == "There is no page 4; the last page is 3 at page_size 2."
+    (too_large,) = api(timeline, expect=400, page_size=501)["errors"]
+    assert too_large["parameter"] == "page_size"
 
 
 def test_timeline_of_unknown_treaty_is_404(api, open_skies):

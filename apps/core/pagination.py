@@ -20,15 +20,25 @@ DEFERRED_JOIN_AFTER = 1_000
 
 
 class DeepPagePaginator(Paginator):
-    """A Django paginator that reads deep pages from the nearer end of the list, by key."""
+    """A Django paginator that reads deep pages from the nearer end of the list, by key.
+
+    ``read`` turns the queryset of a page's records into what the page holds (by default the model instances), e.g.
+    their ``.values()`` rows: the count is taken on the queryset as given, without the joins of the rows' columns.
+    """
+
+    def __init__(self, object_list, per_page, *args, read=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.read = read or (lambda queryset: queryset)
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         queryset = self.object_list
-        if not isinstance(queryset, QuerySet) or not queryset.ordered or top - bottom <= 0:
+        if not isinstance(queryset, QuerySet):
             return self._get_page(queryset[bottom:top], number, self)
+        if not queryset.ordered or top - bottom <= 0:
+            return self._get_page(list(self.read(queryset[bottom:top])), number, self)
         return self._get_page(self.rows(queryset, bottom, top), number, self)
 
     def rows(self, queryset: QuerySet, bottom: int, top: int) -> list:
@@ -36,10 +46,16 @@ class DeepPagePaginator(Paginator):
         if from_end:
             # Offsets counted from the end of the list, in the reversed order.
             queryset, bottom, top = queryset.reverse(), self.count - top, self.count - bottom
-        if bottom < DEFERRED_JOIN_AFTER:
-            rows = list(queryset[bottom:top])
+        # A UNION cannot be filtered by key: its page is read by offset (a timeline's union selects narrow key rows).
+        if bottom < DEFERRED_JOIN_AFTER or queryset.query.combinator:
+            rows = list(self.read(queryset[bottom:top]))
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
-            by_key = {row.pk: row for row in queryset.filter(pk__in=keys).order_by()}
+            by_key = {_key(row): row for row in self.read(queryset.filter(pk__in=keys).order_by())}
             rows = [by_key[key] for key in keys if key in by_key]
         return rows[::-1] if from_end else rows
+
+
+def _key(row):
+    """A row's primary key, whether the queryset gives model instances or ``.values()`` dictionaries (with "pk")."""
+    return row["pk"] if isinstance(row, dict) else row.pk

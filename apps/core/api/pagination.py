@@ -43,13 +43,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
         f"Results per page, from 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}); larger values are refused."
     )
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, read=None):
+        """The page's records (see DeepPagePaginator for ``read``); None for a CSV export of every row."""
         page_number = _positive_int(request, self.page_query_param)
         page_size = self.get_page_size(request)
         is_csv = getattr(getattr(request, "accepted_renderer", None), "format", None) == "csv"
         if is_csv and page_number is None and self.page_size_query_param not in request.query_params:
             return None
-        paginator = self.django_paginator_class(queryset, page_size)
+        paginator = self.django_paginator_class(queryset, page_size, read=read)
         page_number = page_number or 1
         if page_number > 1 and page_number > paginator.num_pages:
             raise ParameterNotFound(

@@ -7,6 +7,7 @@ operation does), its 400 and 404 bodies in the shared error shape, and, on lists
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import mixins
 from rest_framework.permissions import SAFE_METHODS
 
 from .exceptions import ErrorSerializer
@@ -154,10 +155,7 @@ class AutoSchema(SpectacularAutoSchema):
         responses[400] = OpenApiResponse(
             ErrorSerializer, description="A query parameter is unknown, repeated or malformed; see `errors`."
         )
-        responses[404] = OpenApiResponse(
-            ErrorSerializer,
-            description="The page is past the last one." if self._action() == "list" else "No record has this key.",
-        )
+        responses[404] = OpenApiResponse(ErrorSerializer, description=self._not_found_description())
         codes = [429]
         if action in WRITE_ACTIONS:
             codes = [401, 403, 409, 413, 415, 429] if action != "destroy" else [401, 403, 409, 429]
@@ -168,6 +166,13 @@ class AutoSchema(SpectacularAutoSchema):
         for code in sorted(codes):
             responses[code] = OpenApiResponse(ErrorSerializer, description=ERRORS[code])
         return responses
+
+    def _not_found_description(self) -> str:
+        if self._action() == "list":
+            return "The page is past the last one."
+        if self._action() is None and isinstance(self.view, mixins.ListModelMixin):  # e.g. a treaty's timeline
+            return "No record has this key, or the page is past the last one."
+        return "No record has this key."
 
 
 def document_empty_filters(result, generator, request, public):

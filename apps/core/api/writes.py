@@ -18,6 +18,7 @@ from apps.core.services import record_save
 
 from .conditional import check_if_match, not_modified, require_if_match, validator_headers
 from .parsers import StrictJSONParser
+from .rows import RowListMixin
 
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
 
@@ -143,8 +144,11 @@ class KeyRelatedField(serializers.SlugRelatedField):
             ) from None
 
 
-class CuratedModelViewSet(viewsets.ModelViewSet):
+class CuratedModelViewSet(RowListMixin, viewsets.ModelViewSet):
     """Anonymous reads; creates, conditional updates and deletes for users with the model's permissions.
+
+    Lists are built from rows by the plan of ``serializer_class`` (``apps.core.api.rows``); details and the
+    responses to writes are the serializer's own output, which the plan reproduces byte for byte.
 
     Detail responses carry ``ETag`` and ``Last-Modified``; a GET naming the current ETag in ``If-None-Match`` is a
     304. ``PUT``, ``PATCH`` and ``DELETE`` need ``If-Match`` (428 without it, 412 when the record changed since),

@@ -1,0 +1,190 @@
+"""GET lists built from ``.values()`` rows, exactly as the read serializers render model instances.
+
+A page of a hundred events was some nine hundred model instances (events, treaties, participants, states, citations,
+sources) and DRF's per-field work on each; the same JSON built from ``.values()`` rows costs a fraction of that.
+
+The representation is still declared once, by the read serializer, which documents it in the schema and renders
+details and writes' responses. A ``RowPlan`` is derived from the serializer's fields, in their order: each field reads
+the columns it would read from the instance (``treaty__slug`` for a nested treaty's slug) and formats them with the
+serializer's own code (partial dates, links, field ``to_representation``). A field the plan cannot read from a row
+is refused when the plan is built, never dropped. ``tests/test_api_rows.py`` compares both paths byte for byte.
+
+A related list (participants, citations, joint states) is one ``.values()`` query for the whole page, grouped by
+record in Python, in the related model's default ordering: the queries are the ones prefetching runs.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from functools import cache
+
+from django.db.models import ForeignObjectRel, Model, Prefetch, QuerySet
+from rest_framework import serializers
+from rest_framework.relations import HyperlinkedIdentityField, HyperlinkedRelatedField
+from rest_framework.response import Response
+
+from .serializers import PartialDateSerializer, partial_date_representation, record_url
+
+# Fields that show a text column as it is (CharField.to_representation is str(), a ChoiceField's value its key).
+VERBATIM_FIELDS = (serializers.CharField, serializers.ChoiceField)
+
+Reader = Callable[[dict, "RenderedPage"], object]
+
+
+class RenderedPage:
+    """What the readers of one response share: the request (for absolute links) and the page's related lists."""
+
+    def __init__(self, request):
+        self.request = request
+        self.related: dict[str, dict] = {}
+
+
+class RowPlan:
+    """The columns a serializer reads, and one reader per field, in the serializer's order."""
+
+    def __init__(self, serializer: serializers.Serializer, model: type[Model], prefix: str = "", to_attrs=None):
+        self.model = model
+        self.prefix = prefix
+        self.to_attrs = to_attrs or {}
+        self.columns: list[str] = []
+        self.readers: list[tuple[str, Reader]] = []
+        self.relations: dict[str, Relation] = {}
+        for name, field in serializer.fields.items():
+            if not field.write_only:
+                self.readers.append((name, self._reader(name, field)))
+        self.columns = list(dict.fromkeys(self.columns))
+
+    def values(self, queryset: QuerySet) -> QuerySet:
+        """The queryset's rows as dictionaries of the columns the plan reads (prefetching is the plan's job)."""
+        return queryset.prefetch_related(None).values("pk", *self.columns)
+
+    def render(self, rows: list[dict], request) -> list[dict]:
+        page = RenderedPage(request)
+        keys = [row["pk"] for row in rows]
+        for name, relation in self.relations.items():
+            page.related[name] = relation.grouped(keys, page) if keys else {}
+        return [self.row(row, page) for row in rows]
+
+    def render_by_key(self, queryset: QuerySet, request) -> dict:
+        """The queryset's records rendered, by primary key."""
+        rows = list(self.values(queryset))
+        return dict(zip([row["pk"] for row in rows], self.render(rows, request), strict=True))
+
+    def row(self, row: dict, page: RenderedPage) -> dict:
+        return {name: read(row, page) for name, read in self.readers}
+
+    def _reader(self, name: str, field) -> Reader:
+        if isinstance(field, PartialDateSerializer):
+            return self._partial_date(field.date_field)
+        if isinstance(field, HyperlinkedIdentityField):
+            return self._link(field, self.prefix + field.lookup_field)
+        if isinstance(field, HyperlinkedRelatedField):
+            return self._link(field, f"{self._column(field)}__{field.lookup_field}")
+        if isinstance(field, serializers.ListSerializer):
+            return self._related_list(name, field)
+        if isinstance(field, serializers.BaseSerializer):
+            return self._nested(field)
+        # A method field, one given the whole record, or a relation other than a link or a nested serializer.
+        if not field.source_attrs or isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
+            raise TypeError(f"{name}: {type(field).__name__} cannot be read from a row.")
+        return self._scalar(field)
+
+    def _column(self, field) -> str:
+        return self.prefix + "__".join(field.source_attrs)
+
+    def _use(self, *columns: str) -> None:
+        self.columns += columns
+
+    def _scalar(self, field) -> Reader:
+        column = self._column(field)
+        self._use(column)
+        if isinstance(field, VERBATIM_FIELDS):
+            return lambda row, page: row[column]
+        represent = field.to_representation
+        return lambda row, page: None if row[column] is None else represent(row[column])
+
+    def _partial_date(self, date_field: str) -> Reader:
+        column = self.prefix + date_field
+        precision = f"{column}_precision"
+        self._use(column, precision)
+        return lambda row, page: partial_date_representation(row[column], row[precision])
+
+    def _link(self, field, column: str) -> Reader:
+        view_name, kwarg = field.view_name, field.lookup_url_kwarg
+        self._use(column)
+        return lambda row, page: record_url(page.request, view_name, kwarg, row[column])
+
+    def _nested(self, field) -> Reader:
+        # A nested record is null when its foreign key is: the key column is read with the record's own columns.
+        key = self._column(field)
+        model = self.model._meta.get_field(key.removeprefix(self.prefix)).related_model
+        nested = RowPlan(field, model, prefix=f"{key}__")
+        self._use(key, *nested.columns)
+        return lambda row, page: None if row[key] is None else nested.row(row, page)
+
+    def _related_list(self, name: str, field: serializers.ListSerializer) -> Reader:
+        if self.prefix:
+            raise TypeError(f"{name}: lists inside a nested record cannot be read from a row.")
+        # A serializer reading a list the viewset prefetched with to_attr names the list, not the relation.
+        relation_name = self.to_attrs.get(field.source, field.source)
+        self.relations[name] = Relation(self.model._meta.get_field(relation_name), field.child)
+        return lambda row, page: page.related[name].get(row["pk"], [])
+
+
+class Relation:
+    """A record's related list (reverse foreign key or many-to-many), read for a whole page in one query."""
+
+    def __init__(self, model_field, serializer: serializers.Serializer):
+        self.model = model_field.related_model
+        # The lookup from the related rows back to the record: "event" for participants, "joint_statements" for a
+        # statement's joint states. Its value in a row is the record's primary key.
+        if isinstance(model_field, ForeignObjectRel):
+            self.lookup = model_field.field.name
+        else:
+            self.lookup = model_field.related_query_name()
+        self.plan = RowPlan(serializer, self.model)
+        if self.plan.relations or self.lookup in self.plan.columns:
+            raise TypeError(f"{model_field.name}: this related list cannot be read from rows.")
+
+    def grouped(self, keys: list, page: RenderedPage) -> dict:
+        related = self.model._default_manager.filter(**{f"{self.lookup}__in": keys})
+        rows = related.values(self.lookup, *self.plan.columns)
+        grouped = defaultdict(list)
+        for row in rows:
+            grouped[row[self.lookup]].append(self.plan.row(row, page))
+        return grouped
+
+
+@cache
+def row_plan(viewset) -> RowPlan:
+    """The plan of a viewset's read serializer (``serializer_class``) over its queryset, built once per process."""
+    queryset = viewset.queryset
+    # The relation behind each list the viewset prefetches with to_attr (the serializer reads it under that name);
+    # Django keeps a queryset's prefetches in this attribute, which it has no public accessor for.
+    to_attrs = {
+        lookup.to_attr: lookup.prefetch_through
+        for lookup in queryset._prefetch_related_lookups
+        if isinstance(lookup, Prefetch) and lookup.to_attr
+    }
+    return RowPlan(viewset.serializer_class(), queryset.model, to_attrs=to_attrs)
+
+
+class RowListMixin:
+    """A viewset whose GET list is built from rows by the plan of its read serializer (see the module's docstring).
+
+    Filters, ordering, pagination, CSV and the response cache are as for any list: only the rendering changes.
+    A format suffix in the path (``/api/events.json``) puts it into every link, which only DRF's fields do.
+    """
+
+    # False renders lists through the serializer, as details are (the row test compares the two).
+    render_rows = True
+
+    def list(self, request, *args, **kwargs):
+        if not self.render_rows or self.format_kwarg:
+            return super().list(request, *args, **kwargs)
+        plan = row_plan(type(self))
+        queryset = self.filter_queryset(self.get_queryset())
+        # The paginator counts the records, then reads the page's rows (a count of rows would join their columns).
+        page = self.paginator.paginate_queryset(queryset, request, view=self, read=plan.values)
+        if page is None:
+            return Response(plan.render(list(plan.values(queryset)), request))
+        return self.get_paginated_response(plan.render(page, request))
