@@ -148,6 +148,10 @@ class Migration(migrations.Migration):
             ),
         ),
         EventOrderTriggers(),
+        migrations.AlterModelOptions(
+            name="eventparticipant",
+            options={"ordering": ["event_date", "event_slug", "role", "state"]},
+        ),
         migrations.RemoveIndex(model_name="eventparticipant", name="participant_state_role_event"),
         migrations.AddIndex(
             model_name="eventparticipant",
