@@ -1,7 +1,10 @@
 """Filters of the events and statements endpoints."""
 
+import datetime
+
 import django_filters
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django_filters.constants import EMPTY_VALUES
 
 from apps.core.api.filters import (
@@ -105,12 +108,16 @@ class EventFilterSet(FilterSet):
         return queryset.filter(Exists(EventCitation.objects.filter(event=OuterRef("pk"), source=value)))
 
     def search(self, queryset, name, value):
+        # The list order, written so that no index provides it: PostgreSQL then collects the matches from the
+        # trigram indexes and sorts them (19 ms for 5,100 matches of a million), rather than walking the events in
+        # list order testing each (160 ms), a plan it picks whenever it overestimates the matches. Collecting costs
+        # what the count already costs; walking can cost many times more. Unknown dates still sort last.
         return queryset.filter(
             Q(slug__icontains=value)
             | Q(title__icontains=value)
             | Q(description__icontains=value)
             | Q(location__icontains=value)
-        )
+        ).order_by(Coalesce("date", Value(datetime.date.max)).asc(), "slug")
 
 
 class StatementFilterSet(FilterSet):
