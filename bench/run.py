@@ -184,6 +184,9 @@ def django_env(database_url: str, cache: bool) -> dict:
         BENCH_CACHE="on" if cache else "off",
         # A directory cache shared by the workers, as in a default deployment; emptied before each server starts.
         CACHE_URL=f"file://{CACHE_DIR}",
+        # wrk and the probes speak plain HTTP on loopback, as a server behind a TLS-terminating proxy is spoken to;
+        # with production's redirect to HTTPS every request would be a 301 (and the readiness check never passes).
+        SECURE_SSL_REDIRECT="0",
     )
     return env
 

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.paginator import Paginator
+from django.db.models import F
 
 from apps.core import pagination
 from apps.core.pagination import DeepPagePaginator
@@ -43,3 +44,16 @@ def test_the_last_page_is_read_from_the_end_without_an_offset(events, django_ass
         page = deep.page(deep.num_pages)
     assert "OFFSET" not in captured.captured_queries[0]["sql"]
     assert [event.slug for event in page] == [event.slug for event in events[200:]]
+
+
+def test_a_searched_list_pages_in_list_order_with_unknown_dates_last(events, client):
+    """A text search sorts its matches itself (not by the list-order index), with the same order on every page."""
+    matching = events.filter(title__icontains="treaty 1")
+    expected = [event.slug for event in matching.order_by(F("date").asc(nulls_last=True), "slug")]
+    assert matching.filter(date__isnull=True).exists() and len(expected) > 30
+    slugs = []
+    for page in range(1, len(expected) // 9 + 2):
+        body = client.get("/api/events/", {"q": "treaty 1", "page_size": 9, "page": page}).json()
+        slugs += [item["slug"] for item in body["results"]]
+    assert body["count"] == len(expected)
+    assert slugs == expected
