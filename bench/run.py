@@ -77,7 +77,9 @@ def scenarios() -> list[Scenario]:
             ("memberships_as_of", {"d": "2010-06-30"}),
         ),
         Scenario("event detail", "/api/events/{event}/", ("event_detail", {"slug": "{event}"})),
-        Scenario("treaty timeline", "/api/treaties/{typical_treaty}/timeline/"),
+        # Paginated like the lists: the busiest treaty's timeline, a first and a middle page of 100.
+        Scenario("treaty timeline p100", "/api/treaties/{treaty}/timeline/?page_size=100"),
+        Scenario("timeline middle page", "/api/treaties/{treaty}/timeline/?page_size=100&page={middle_timeline_page}"),
         Scenario("schema", "/api/schema/"),
         Scenario(
             "events treaty deep page",
