@@ -20,8 +20,9 @@ DETAIL_QUERIES = {
     "events/us-withdrawal-notice": 3,
     "statements/peskov-regrets": 4,
     "sources/tass-2021-russia-withdrawal": 1,
-    # the treaty, the count, the page's keys, then its events (3) and statements (4) as on their own endpoints
-    "treaties/open-skies/timeline": 10,
+    # the treaty, a count and the page's keys of each kind (4), then its events (3) and statements (4) as on their
+    # own endpoints
+    "treaties/open-skies/timeline": 12,
 }
 
 

@@ -69,8 +69,7 @@ class DeepPagePaginator(Paginator):
         if from_end:
             # Offsets counted from the end of the list, in the reversed order.
             queryset, keys, bottom, top = queryset.reverse(), keys.reverse(), self.count - top, self.count - bottom
-        # A UNION cannot be filtered by key: its page is read by offset (a timeline's union selects narrow key rows).
-        if bottom < DEFERRED_JOIN_AFTER or queryset.query.combinator:
+        if bottom < DEFERRED_JOIN_AFTER:
             rows = list(self.read(queryset[bottom:top]))
         else:
             keys = list(keys[bottom:top])
