@@ -12,7 +12,7 @@ request, with ratios to three baselines:
 
 Two passes: "uncached" on a server whose Django cache is a DummyCache (BENCH_CACHE=off), every request a miss;
 "cached" with the product's cache (a directory shared by the workers), where repeating a URL measures cache hits.
-PostgreSQL is a throwaway cluster of its own (port 55436, data under the work directory), stopped at the end
+PostgreSQL is a throwaway cluster of its own (port 25436, data under the work directory), stopped at the end
 whatever happens. Needs wrk (apt-get install wrk) and the ``bench`` extra.
 
 Scenarios whose API endpoint answers 404 are reported as "n/a (endpoint missing)"; the baselines still run.
@@ -41,7 +41,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PYTHON = sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PG_PORT = 55436
+# Below Linux's ephemeral range (32768-60999): wrk's client sockets, lingering in TIME_WAIT, once held 55436 and
+# PostgreSQL could not bind it.
+PG_PORT = 25436
 APP_PORT = 8765
 DATASETTE_PORT = 8766
 CACHE_DIR = Path("/tmp/treaty-bench-cache")
