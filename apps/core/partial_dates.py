@@ -148,9 +148,13 @@ def ends_on_or_after_q(field: str, day: datetime.date, *, strictly: bool = False
     of ``day``'s month, a year-precision date with 1 January of ``day``'s year. ``strictly`` only changes the
     day-precision comparison: a coarser period that contains ``day`` also extends past it unless ``day`` is its
     last day, and we keep it because the sources cannot rule it out. Unknown dates never match.
+
+    The leading ``>= 1 January`` follows from each precision's condition; it changes no answer and gives the
+    database one range to seek: without it SQLite walked every earlier date of the list-order index for a page
+    (19 ms of a date-range page at 100k events).
     """
     day_lookup = "gt" if strictly else "gte"
-    return (
+    return models.Q(**{f"{field}__gte": period_start(day, "year")}) & (
         models.Q(**{f"{field}_precision": DatePrecision.DAY, f"{field}__{day_lookup}": day})
         | models.Q(**{f"{field}_precision": DatePrecision.MONTH, f"{field}__gte": period_start(day, "month")})
         | models.Q(**{f"{field}_precision": DatePrecision.YEAR, f"{field}__gte": period_start(day, "year")})
