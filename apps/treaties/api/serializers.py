@@ -109,6 +109,15 @@ def state_key_field(model, field: str, **kwargs) -> KeyRelatedField:
     )
 
 
+def aliases_write_field(model) -> serializers.ListField:
+    """Names as written in the sources, stored exactly as sent (the model's validator refuses blank ones)."""
+    return serializers.ListField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text=help_text(model, "aliases"),
+    )
+
+
 def treaty_key_field(model, field: str, **kwargs) -> KeyRelatedField:
     return KeyRelatedField(
         "slug", "treaties", queryset=Treaty.objects.all(), help_text=help_text(model, field), **kwargs
@@ -119,11 +128,7 @@ def treaty_key_field(model, field: str, **kwargs) -> KeyRelatedField:
 class StateWriteSerializer(RecordWriteSerializer):
     """A state as curators' scripts write it; ``successor_of`` is the predecessor's alpha-3 code."""
 
-    aliases = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
-        required=False,
-        help_text=help_text(State, "aliases"),
-    )
+    aliases = aliases_write_field(State)
     successor_of = state_key_field(State, "successor_of", required=False, allow_null=True)
 
     class Meta:
@@ -135,11 +140,7 @@ class StateWriteSerializer(RecordWriteSerializer):
 class TreatyWriteSerializer(RecordWriteSerializer):
     """A treaty as curators' scripts write it: depositaries by alpha-3 code, citations replaced as a whole."""
 
-    aliases = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
-        required=False,
-        help_text=help_text(Treaty, "aliases"),
-    )
+    aliases = aliases_write_field(Treaty)
     depositaries = state_key_field(Treaty, "depositaries", many=True, required=False)
     citations = citations_write_field("treaty's names, kind and status")
 
