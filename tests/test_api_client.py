@@ -4,6 +4,7 @@
 so CI fails rather than skips when the client is missing. In a plain test run it is skipped until generated.
 """
 
+import datetime
 import importlib
 import os
 import sys
@@ -84,3 +85,26 @@ def test_generated_client_lists_open_skies_events_and_fetches_a_treaty(api_clien
     assert isinstance(error, Error)
     assert error.status == 400
     assert error.errors[0].parameter == "treaty"
+
+
+def test_generated_client_fetches_a_list_as_csv(api_client_package, dataset, live_server):
+    """The CSV path is an operation of its own: the client reads its text instead of parsing a JSON page."""
+    import csv
+    import io
+
+    from treaty_api_client import Client
+    from treaty_api_client.api.events import events_list_csv
+    from treaty_api_client.api.memberships import memberships_list_csv
+
+    client = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    text = events_list_csv.sync(client=client, treaty="open-skies")
+    assert isinstance(text, str)
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert len(rows) == Event.objects.filter(treaty__slug="open-skies").count() >= 1
+    assert {row["treaty.slug"] for row in rows} == {"open-skies"}
+
+    memberships = memberships_list_csv.sync(
+        client=client, treaty="open-skies", state="usa", as_of=datetime.date(2020, 6, 1)
+    )
+    (usa,) = csv.DictReader(io.StringIO(memberships.removeprefix("\ufeff")))
+    assert usa["status"] == "withdrawing"

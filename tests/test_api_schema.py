@@ -25,6 +25,7 @@ OPERATIONS = {
 }
 WRITES = {"create", "update", "partial_update", "destroy"}
 OPERATIONS |= {f"{resource}_{write}" for resource in RESOURCES for write in WRITES}
+OPERATIONS |= {f"{resource}_list_csv" for resource in RESOURCES}
 ENUMS = {
     "DatePrecision",
     "SourceKind",

@@ -282,6 +282,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.add_write_links",
         "apps.core.api.schema.document_empty_filters",
+        "apps.core.api.schema.add_servers_and_page_examples",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

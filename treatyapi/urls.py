@@ -5,20 +5,30 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from apps.core.api.renderers import CSVRenderer
 from apps.core.api.views import OfflineRedocView
 from apps.events.api import urls as events_api
 from apps.sources.api import urls as sources_api
 from apps.treaties.api import urls as treaties_api
 
+ROUTES = [*treaties_api.routes, *events_api.routes, *sources_api.routes]
 router = DefaultRouter()
-for prefix, viewset, basename in [*treaties_api.routes, *events_api.routes, *sources_api.routes]:
+for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
+
+# Each list as CSV at its own path (/api/events.csv), with the list's filters: an operation of its own in the schema,
+# whose only response is text/csv, so a generated client reads it as text instead of parsing it as the JSON page.
+csv_urlpatterns = [
+    path(f"{prefix}.csv", viewset.as_view({"get": "list"}, renderer_classes=[CSVRenderer]), name=f"{basename}-csv")
+    for prefix, viewset, basename in ROUTES
+]
 
 api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     *events_api.urlpatterns,
+    *csv_urlpatterns,
     *router.urls,
 ]
 
