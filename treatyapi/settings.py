@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "apps.events",
     "apps.dataset",
     "apps.history",
+    "apps.changes",
     # Last, so that its post_migrate role sync runs after every other app's permissions exist.
     "apps.curation",
 ]

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
 from apps.core.api.views import OfflineRedocView
 from apps.events.api import urls as events_api
@@ -27,6 +28,7 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
+    path("changes/", ChangesView.as_view(), name="changes"),
     *events_api.urlpatterns,
     *csv_urlpatterns,
     *router.urls,

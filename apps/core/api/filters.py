@@ -138,9 +138,10 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-def check_parameters(request, view, filterset_class) -> None:
-    """Raise a 400 naming every query parameter the view does not accept, or repeats without accepting many."""
-    accepted = list(filterset_class.base_filters) if filterset_class else []
+def check_parameters(request, view, filterset_class, *, accepted: tuple | list = ()) -> None:
+    """Raise a 400 naming every query parameter the view does not accept (its filters, its pagination's, ``format``
+    and ``accepted``), or repeats without accepting many."""
+    accepted = [*accepted, *(filterset_class.base_filters if filterset_class else [])]
     paginator = getattr(view, "paginator", None) if getattr(view, "action", "list") == "list" else None
     if paginator is not None:
         accepted += [paginator.page_query_param, paginator.page_size_query_param]
