@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "apps.dataset",
     "apps.history",
     "apps.changes",
+    "apps.front",
     # Last, so that its post_migrate role sync runs after every other app's permissions exist.
     "apps.curation",
 ]

@@ -1,4 +1,4 @@
-"""URL configuration: the admin (the curation desk), and the read API under /api/ with its schema and docs."""
+"""URL configuration: the front page, the admin (the curation desk), and the API under /api/ with its docs."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,6 +9,7 @@ from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
 from apps.core.api.views import OfflineRedocView
 from apps.events.api import urls as events_api
+from apps.front.views import front_page
 from apps.sources.api import urls as sources_api
 from apps.treaties.api import urls as treaties_api
 
@@ -35,6 +36,8 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    # The front page, for people; also where the admin's "View site" link leads (admin.site.site_url is "/").
+    path("", front_page, name="front"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
 ]
