@@ -1,6 +1,9 @@
 """Settings for Treaty API: one module, everything that differs between machines comes from the environment.
 
-Variables (all documented in the README):
+Variables (all documented in the README), read from the environment, then from ``ENV_FILE`` (default ``.env`` in the
+project directory, git-ignored) for any variable the environment does not set, so local settings persist across
+shells (the README's first command writes ``DEBUG=1`` there):
+    ENV_FILE         the file of local settings; empty to read none (the test suite reads none).
     DEBUG            "1"/"true" turns on debug mode; off unless set.
     SECRET_KEY       required unless DEBUG is on (a development key is used then).
     DATABASE_URL     default: a SQLite file inside the project; postgres://user:pass@host:port/name for PostgreSQL.
@@ -19,8 +22,15 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Local settings that persist across shells: without them, `manage.py createsuperuser` in a new shell failed for want
+# of the DEBUG the first shell exported. The environment still wins over the file (override=False).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
