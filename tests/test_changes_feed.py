@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.changes.api import encode_cursor
-from apps.changes.log import RESOURCES_BY_NAME
+from apps.changes.log import parts, resource_named, resources
 from apps.changes.models import Change
 from apps.dataset.fixtures import export_dataset
 from apps.events.models import Event
 from apps.sources.models import Source
 from apps.treaties.models import State
 
-RESOURCES = list(RESOURCES_BY_NAME)
+RESOURCES = sorted(resource.name for resource in resources().values())
 
 
 def feed(client, **params) -> dict:
@@ -186,7 +186,7 @@ class Mirror:
 def api_lists(client: Client) -> dict[tuple[str, str], dict]:
     records = {}
     for resource in RESOURCES:
-        key_field = RESOURCES_BY_NAME[resource].key_field
+        key_field = resource_named(resource).key_field
         page = client.get(f"/api/{resource}/", {"page_size": 500}).json()
         assert page["next"] is None
         records |= {(resource, item[key_field]): item for item in page["results"]}
@@ -335,6 +335,24 @@ def test_the_mirror_property_holds_on_the_real_dataset(dataset, client):
     mirror.sync()
     assert mirror.records == api_lists(client)
     assert {resource for resource, _ in mirror.records} == set(RESOURCES)
+
+
+def test_resources_and_their_parts_come_from_the_api_routes_and_the_models():
+    assert {label: (r.name, r.key_field, r.view_name) for label, r in resources().items()} == {
+        "sources.source": ("sources", "slug", "source-detail"),
+        "treaties.state": ("states", "code", "state-detail"),
+        "treaties.treaty": ("treaties", "slug", "treaty-detail"),
+        "treaties.membership": ("memberships", "slug", "membership-detail"),
+        "events.event": ("events", "slug", "event-detail"),
+        "events.statement": ("statements", "slug", "statement-detail"),
+    }
+    assert parts() == {
+        "treaties.treatycitation": "treaty",
+        "treaties.membershipcitation": "membership",
+        "events.eventparticipant": "event",
+        "events.eventcitation": "event",
+        "events.statementcitation": "statement",
+    }
 
 
 def test_the_database_is_the_one_the_suite_runs_on():

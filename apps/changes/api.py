@@ -23,7 +23,7 @@ from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.filters import check_parameters
 from apps.core.api.serializers import record_url
 
-from .log import RESOURCES_BY_NAME
+from .log import resource_named, resources
 from .models import Change, ChangeAction
 
 DEFAULT_PAGE_SIZE = 100
@@ -64,7 +64,8 @@ class ChangeSerializer(serializers.Serializer):
 
     cursor = serializers.CharField(help_text="Resume the feed after this entry with `?after=<cursor>`.")
     resource = serializers.ChoiceField(
-        choices=sorted(RESOURCES_BY_NAME), help_text="The resource the record belongs to (its path under /api/)."
+        choices=sorted(resource.name for resource in resources().values()),
+        help_text="The resource the record belongs to (its path under /api/).",
     )
     key = serializers.CharField(help_text="The record's natural key (slug, or a state's code) after the change.")
     old_key = serializers.CharField(
@@ -92,7 +93,7 @@ class ChangePageSerializer(serializers.Serializer):
 
 
 def entry(request, change: dict) -> dict:
-    resource = RESOURCES_BY_NAME[change["resource"]]
+    resource = resource_named(change["resource"])
     deleted = change["action"] == ChangeAction.DELETED
     return {
         "cursor": encode_cursor(change["id"]),

@@ -24,12 +24,16 @@ a client has read an entry, every entry committed later has a larger id, so ``?a
 """
 
 from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
 
 from django.apps import apps
 from django.db import connections, transaction
+from django.db.models import CASCADE
 from django.db.models.signals import pre_delete
 from simple_history.signals import post_create_historical_record
 
+from apps.core.registry import dataset_app_configs, dataset_models
 from apps.events.api.serializers import EventBriefSerializer
 from apps.sources.api.serializers import SourceBriefSerializer
 from apps.treaties.api.serializers import StateBriefSerializer, TreatyBriefSerializer
@@ -49,24 +53,40 @@ class Resource:
     view_name: str
 
 
-# The API's resources, by model label.
-RESOURCES = {
-    "sources.source": Resource("sources", "slug", "source-detail"),
-    "treaties.state": Resource("states", "code", "state-detail"),
-    "treaties.treaty": Resource("treaties", "slug", "treaty-detail"),
-    "treaties.membership": Resource("memberships", "slug", "membership-detail"),
-    "events.event": Resource("events", "slug", "event-detail"),
-    "events.statement": Resource("statements", "slug", "statement-detail"),
-}
-RESOURCES_BY_NAME = {resource.name: resource for resource in RESOURCES.values()}
-# Rows that belong to a resource's record, by model label: the field naming that record.
-PARTS = {
-    "treaties.treatycitation": "treaty",
-    "treaties.membershipcitation": "membership",
-    "events.eventparticipant": "event",
-    "events.eventcitation": "event",
-    "events.statementcitation": "statement",
-}
+@cache
+def resources() -> dict[str, Resource]:
+    """The API's resources by model label, from the routes each dataset app's API registers (apps/*/api/urls.py)."""
+    found = {}
+    for config in dataset_app_configs():
+        for prefix, viewset, basename in import_module(f"{config.name}.api.urls").routes:
+            found[viewset.queryset.model._meta.label_lower] = Resource(
+                prefix, viewset.lookup_field, f"{basename}-detail"
+            )
+    return found
+
+
+@cache
+def parts() -> dict[str, str]:
+    """Dataset rows that belong to a resource's record (citations, participants), by model label: the name of the
+    foreign key to that record, the one deleted with it (CASCADE)."""
+    found = {}
+    for model in dataset_models():
+        if model._meta.label_lower in resources():
+            continue
+        for field in model._meta.get_fields():
+            if (
+                getattr(field, "many_to_one", False)
+                and field.remote_field.on_delete is CASCADE
+                and field.related_model._meta.label_lower in resources()
+            ):
+                found[model._meta.label_lower] = field.name
+    return found
+
+
+def resource_named(name: str) -> Resource:
+    return next(resource for resource in resources().values() if resource.name == name)
+
+
 # Records whose brief is embedded in others: the fields the brief shows (from its serializer), and where it is
 # embedded, as (model label of the embedding record, lookup from it to this record, whether the link is many-to-many).
 EMBEDDED = {
@@ -99,8 +119,8 @@ ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.UPDATED, "-": ChangeActi
 def log_version(sender, instance, history_instance, **kwargs) -> None:
     """post_create_historical_record receiver: append the change this history record describes to the log."""
     label = instance._meta.label_lower
-    if label in RESOURCES:
-        resource = RESOURCES[label]
+    if label in resources():
+        resource = resources()[label]
         action = ACTIONS[history_instance.history_type]
         key = getattr(history_instance, resource.key_field)
         old_key = ""
@@ -108,9 +128,9 @@ def log_version(sender, instance, history_instance, **kwargs) -> None:
             previous = previous_version(history_instance)
             if previous is not None and getattr(previous, resource.key_field) != key:
                 old_key = getattr(previous, resource.key_field)
-    elif label in PARTS:
-        record = getattr(instance, PARTS[label])
-        resource = RESOURCES[record._meta.label_lower]
+    elif label in parts():
+        record = getattr(instance, parts()[label])
+        resource = resources()[record._meta.label_lower]
         action, key, old_key = ChangeAction.UPDATED, getattr(record, resource.key_field), ""
     else:
         return
@@ -144,7 +164,7 @@ def embedded_in(record, *, many_to_many_only: bool) -> list[tuple[str, str]]:
     for label, lookup, many_to_many in EMBEDDED[record._meta.label_lower][1]:
         if many_to_many_only and not many_to_many:
             continue
-        resource = RESOURCES[label]
+        resource = resources()[label]
         keys = (
             apps.get_model(label)
             ._default_manager.using(record._state.db)
