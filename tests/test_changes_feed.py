@@ -143,7 +143,7 @@ def test_a_page_is_one_query_seeking_the_primary_key(open_skies, client, django_
 def test_the_feed_is_in_the_schema_and_in_the_api_root(db, client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     operation = schema["paths"]["/api/changes/"]["get"]
-    assert operation["operationId"] == "changes_list"
+    assert operation["operationId"] == "changes_feed"
     assert operation["security"] == []
     assert {parameter["name"] for parameter in operation["parameters"]} == {"after", "page_size"}
     entry = schema["components"]["schemas"]["Change"]["properties"]

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.filters import check_parameters
-from apps.core.api.serializers import record_url
+from apps.core.api.rows import RenderedPage, record_url
 
 from .log import resource_named, resources
 from .models import Change, ChangeAction
@@ -63,9 +63,10 @@ class ChangeSerializer(serializers.Serializer):
     """One create, update or delete of a record of the API."""
 
     cursor = serializers.CharField(help_text="Resume the feed after this entry with `?after=<cursor>`.")
-    resource = serializers.ChoiceField(
-        choices=sorted(resource.name for resource in resources().values()),
-        help_text="The resource the record belongs to (its path under /api/).",
+    resource = serializers.CharField(
+        help_text="The resource the record belongs to, its path under /api/: "
+        + ", ".join(sorted(resource.name for resource in resources().values()))
+        + "."
     )
     key = serializers.CharField(help_text="The record's natural key (slug, or a state's code) after the change.")
     old_key = serializers.CharField(
@@ -84,6 +85,8 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class ChangePageSerializer(serializers.Serializer):
+    """A page of the changes feed, oldest change first, with the link to the next page."""
+
     results = ChangeSerializer(many=True, help_text="Changes in commit order, oldest first.")
     next = serializers.URLField(
         help_text="The URL of the following page. On the last page it is where to poll for new changes (with the "
@@ -92,7 +95,7 @@ class ChangePageSerializer(serializers.Serializer):
     has_more = serializers.BooleanField(help_text="Whether more changes follow now; false on the last page.")
 
 
-def entry(request, change: dict) -> dict:
+def entry(page: RenderedPage, change: dict) -> dict:
     resource = resource_named(change["resource"])
     deleted = change["action"] == ChangeAction.DELETED
     return {
@@ -102,7 +105,7 @@ def entry(request, change: dict) -> dict:
         "old_key": change["old_key"] or None,
         "action": change["action"],
         "at": serializers.DateTimeField().to_representation(change["at"]),
-        "url": None if deleted else record_url(request, resource.view_name, resource.key_field, change["key"]),
+        "url": None if deleted else record_url(page, resource.view_name, resource.key_field, change["key"]),
     }
 
 
@@ -122,7 +125,7 @@ class ChangesView(APIView):
     permission_classes = []
 
     @extend_schema(
-        operation_id="changes_list",
+        operation_id="changes_feed",
         summary="List changes",
         parameters=[
             OpenApiParameter(
@@ -166,8 +169,9 @@ class ChangesView(APIView):
         query = {"after": encode_cursor(last)} if last else {}
         if size != DEFAULT_PAGE_SIZE:
             query["page_size"] = size
+        links = RenderedPage(request)
         data = {
-            "results": [entry(request, row) for row in rows],
+            "results": [entry(links, row) for row in rows],
             "next": request.build_absolute_uri(request.path + (f"?{urlencode(query)}" if query else "")),
             "has_more": has_more,
         }
