@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from apps.events.models import Event
+from apps.treaties.models import Membership
 from apps.treaties.models import Treaty as TreatyModel
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
@@ -108,3 +109,20 @@ def test_generated_client_fetches_a_list_as_csv(api_client_package, dataset, liv
     )
     (usa,) = csv.DictReader(io.StringIO(memberships.removeprefix("\ufeff")))
     assert usa["status"] == "withdrawing"
+
+
+def test_generated_client_follows_a_treatys_links_to_its_memberships(api_client_package, dataset, live_server):
+    """A link in a record is a URL the client's own HTTP session follows unchanged, parsed by the generated model."""
+    from treaty_api_client import Client
+    from treaty_api_client.api.treaties import treaties_retrieve
+    from treaty_api_client.models import PaginatedMembershipList, PaginatedTimelineEntryList
+
+    client = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    treaty = treaties_retrieve.sync("open-skies", client=client)
+    assert treaty.memberships_url == f"{live_server.url}/api/memberships/?treaty=open-skies"
+    response = client.get_httpx_client().get(treaty.memberships_url)
+    memberships = PaginatedMembershipList.from_dict(response.json())
+    assert memberships.count == Membership.objects.filter(treaty__slug="open-skies").count() >= 1
+    assert {membership.treaty.slug for membership in memberships.results} == {"open-skies"}
+    timeline = PaginatedTimelineEntryList.from_dict(client.get_httpx_client().get(treaty.timeline_url).json())
+    assert timeline.count >= 1

@@ -146,6 +146,7 @@ def test_the_feed_is_in_the_schema_and_in_the_api_root(db, client):
     assert operation["operationId"] == "changes_feed"
     assert operation["security"] == []
     assert {parameter["name"] for parameter in operation["parameters"]} == {"after", "page_size"}
+    assert client.get("/api/", HTTP_ACCEPT="application/json").json()["changes"] == "http://testserver/api/changes/"
     entry = schema["components"]["schemas"]["Change"]["properties"]
     assert set(entry) == {"cursor", "resource", "key", "old_key", "action", "at", "url"}
 

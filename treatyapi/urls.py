@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
-from apps.core.api.views import OfflineRedocView
+from apps.core.api.views import APIRootView, OfflineRedocView
 from apps.events.api import urls as events_api
 from apps.front.views import front_page
 from apps.sources.api import urls as sources_api
@@ -15,6 +15,7 @@ from apps.treaties.api import urls as treaties_api
 
 ROUTES = [*treaties_api.routes, *events_api.routes, *sources_api.routes]
 router = DefaultRouter()
+router.APIRootView = APIRootView
 for prefix, viewset, basename in ROUTES:
     router.register(prefix, viewset, basename=basename)
 
