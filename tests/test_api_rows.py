@@ -44,7 +44,7 @@ def _corpus_once(django_db_setup, django_db_blocker):
 @pytest.fixture
 def corpus(_corpus_once, db, settings):
     # Every request renders: a cached body would make both renderings the same response.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 def both_renderings(client, monkeypatch, url: str) -> tuple[bytes, bytes]:

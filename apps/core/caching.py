@@ -11,9 +11,26 @@ gunicorn worker serve a page another worker's write has made stale.
 
 Writes that bypass model signals (``QuerySet.update()``, ``bulk_create()``, raw SQL) must call
 ``bump_data_version()`` themselves.
+
+What a client can change about the stored entry is bounded, so that one anonymous client can neither change what
+another is served nor fill the cache with variants of one page:
+
+- links come from ``PUBLIC_URL`` when it is set; otherwise the scheme and host (validated against
+  ``ALLOWED_HOSTS``, the port included as the client sent it) are part of the key, so a forged ``Host`` only ever
+  reaches the forger's own entries;
+- ``Accept`` enters the key as the media type the view's own content negotiation picks (a handful of values), and
+  a media type with parameters (``application/json; indent=9``) is answered but not stored;
+- a query string is stored only when the endpoint checked every parameter of it (unknown ones are 400s); an
+  endpoint that does not check them (the schema, the API root) is cached without a query string only.
+
+Pages live in the ``default`` cache (evictable), the data version in ``version`` (which eviction cannot reach), and
+the throttle's counters in ``throttle``: anonymous traffic filling the first cannot erase the others.
 """
 
 import hashlib
+import logging
+import threading
+import time
 import uuid
 from collections import OrderedDict
 
@@ -22,8 +39,13 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse, HttpResponseNotModified
+from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_etags
+from rest_framework.exceptions import APIException
+from rest_framework.request import Request
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "treatyapi:data-version"
 # The apps whose rows the API serves; a write to any of their models changes the data version.
@@ -31,15 +53,23 @@ DATA_APPS = {"sources", "treaties", "events"}
 CACHEABLE_TYPES = ("application/json", "application/vnd.oai.openapi")
 # Headers that belong to one response, not to the cached representation.
 UNCACHED_HEADERS = {"set-cookie", "date", "content-length"}
+# Set on the request by the parameter check of an endpoint that accepted every query parameter it was given.
+QUERY_CHECKED = "api_query_checked"
 
 
 def cache():
+    """Where API pages are kept: evictable, and filled by anonymous traffic."""
     return caches[getattr(settings, "API_CACHE_ALIAS", "default")]
 
 
+def version_cache():
+    """Where the data version is kept, apart from the pages, so that no amount of pages can evict it."""
+    return caches[getattr(settings, "API_VERSION_CACHE_ALIAS", "version")]
+
+
 def data_version() -> str:
-    """The current data version; a cold or evicted cache starts a new one (which only costs misses)."""
-    version = cache().get(VERSION_KEY)
+    """The current data version; a cold cache starts a new one (which only costs misses)."""
+    version = version_cache().get(VERSION_KEY)
     if version is None:
         version = bump_data_version()
     return version
@@ -47,8 +77,40 @@ def data_version() -> str:
 
 def bump_data_version() -> str:
     version = uuid.uuid4().hex[:16]
-    cache().set(VERSION_KEY, version, timeout=None)
+    cache = version_cache()
+    cache.set(VERSION_KEY, version, timeout=None)
+    if getattr(cache, "unreachable", False):
+        # A write while Redis is unreachable: pages cached before the outage would be served again after it.
+        retry_bump_in_background()
     return version
+
+
+_retrying = threading.Lock()
+
+
+def retry_bump_in_background(interval: float = 0.5, give_up_after: float | None = None) -> None:
+    """Bump the version as soon as the cache takes it, from a thread of its own (one per process at a time).
+
+    Gives up after the pages' lifetime: by then every page cached before the write has expired anyway.
+    """
+    if not _retrying.acquire(blocking=False):
+        return
+    give_up_after = give_up_after or getattr(settings, "API_CACHE_TIMEOUT", 600)
+
+    def retry():
+        try:
+            deadline = time.monotonic() + give_up_after
+            while time.monotonic() < deadline:
+                time.sleep(interval)
+                cache = version_cache()
+                cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
+                if not getattr(cache, "unreachable", False):
+                    logger.warning("The data version was bumped once the shared cache was reachable again.")
+                    return
+        finally:
+            _retrying.release()
+
+    threading.Thread(target=retry, name="data-version-retry", daemon=True).start()
 
 
 def on_data_write(sender, **kwargs) -> None:
@@ -66,6 +128,31 @@ def on_data_write(sender, **kwargs) -> None:
 def connect_signals() -> None:
     for signal in (post_save, post_delete, m2m_changed):
         signal.connect(on_data_write, dispatch_uid=f"treatyapi-cache-{signal}")
+
+
+def negotiated_media_type(request) -> str | None:
+    """The media type the view under this path will answer ``request`` with, found by its own negotiation.
+
+    '' for a view that does not negotiate (a plain Django view); None when nothing should be stored: no view, a
+    406 or 400 from the negotiation, or a media type with parameters (they change the body, e.g. ``indent``).
+    """
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    view_class = getattr(match.func, "cls", None)  # set by DRF's as_view()
+    if view_class is None:
+        return ""
+    renderer_classes = getattr(match.func, "initkwargs", {}).get("renderer_classes", view_class.renderer_classes)
+    try:
+        renderer, media_type = view_class.content_negotiation_class().select_renderer(
+            Request(request), [renderer() for renderer in renderer_classes], match.kwargs.get("format")
+        )
+    except APIException:
+        return None
+    if any(param.split("=")[0].strip() != "q" for param in media_type.split(";")[1:]):
+        return None
+    return renderer.media_type
 
 
 class APICacheMiddleware:
@@ -92,6 +179,8 @@ class APICacheMiddleware:
         if not self.applies_to(request):
             return self.get_response(request)
         key = self.key(request)
+        if key is None:
+            return self.get_response(request)
         entry = self.remembered(key)
         if entry is not None:
             body, headers = entry
@@ -105,7 +194,7 @@ class APICacheMiddleware:
             return response
 
         response = self.get_response(request)
-        if self.storable(response):
+        if self.storable(response) and (not request.GET or getattr(request, QUERY_CHECKED, False)):
             # A record's own ETag (set by its viewset, the one If-Match is checked against) is kept; lists get one
             # from their content.
             if not response.has_header("ETag"):
@@ -144,9 +233,15 @@ class APICacheMiddleware:
             and "Authorization" not in request.headers
         )
 
-    def key(self, request) -> str:
+    def key(self, request) -> str | None:
+        """The entry's key, or None when this request's answer is not to be stored or served from the cache."""
+        media_type = negotiated_media_type(request)
+        if media_type is None:
+            return None
+        # Without PUBLIC_URL, links are built from the request's scheme and host: each has its own entries.
+        origin = "" if settings.PUBLIC_URL else f"{request.scheme}://{request.get_host()}"
         version = "static" if request.path in self.data_free_paths else data_version()
-        raw = f"{request.get_full_path()}\n{request.headers.get('Accept', '')}"
+        raw = f"{origin}\n{request.get_full_path()}\n{media_type}"
         return f"treatyapi:api:{version}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
 
     @staticmethod
