@@ -34,11 +34,13 @@ class TolerantRedisCache(RedisCache):
         # Whether the last operation could not reach Redis.
         self.unreachable = False
 
-    def _tolerant(self, operation: str, fallback, *args, **kwargs):
+    def _tolerant(self, operation, fallback, *args, **kwargs):
+        """``operation`` (a RedisCache method's name, or a callable), or ``fallback`` if Redis cannot be reached."""
         if time.monotonic() < self.down_until:
             return fallback
+        call = operation if callable(operation) else getattr(super(), operation)
         try:
-            result = getattr(super(), operation)(*args, **kwargs)
+            result = call(*args, **kwargs)
         except UNREACHABLE as error:
             if not self.unreachable:
                 logger.warning("Redis cache %r unreachable, serving without it: %s", self.key_prefix, error)
@@ -85,4 +87,17 @@ class TolerantRedisCache(RedisCache):
         return result
 
     def clear(self):
-        return self._tolerant("clear", None)
+        """Delete this alias's keys only: Django's clear() empties the whole database, the other aliases too."""
+
+        def delete_prefixed():
+            client = self._cache.get_client(None, write=True)
+            keys = []
+            for key in client.scan_iter(match=f"{self.key_prefix}:*", count=1000):
+                keys.append(key)
+                if len(keys) == 1000:
+                    client.delete(*keys)
+                    keys = []
+            if keys:
+                client.delete(*keys)
+
+        return self._tolerant(delete_prefixed, None)

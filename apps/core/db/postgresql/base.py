@@ -37,6 +37,18 @@ class BoundedConnection(psycopg.Connection):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def is_usable(self):
+        # Django's health check (SELECT 1) is answered at once by a live server: wait no longer than connecting may
+        # take, so a stalled server costs the health check plus a failed connection, not a statement timeout more.
+        answer_timeout = getattr(self.connection, "answer_timeout", None)
+        if answer_timeout is None:
+            return super().is_usable()
+        self.connection.answer_timeout = min(answer_timeout, settings.DB_CONNECT_TIMEOUT or answer_timeout)
+        try:
+            return super().is_usable()
+        finally:
+            self.connection.answer_timeout = answer_timeout
+
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if isinstance(connection, psycopg.Connection) and settings.DB_STATEMENT_TIMEOUT:
