@@ -33,17 +33,19 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_etags
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 logger = logging.getLogger(__name__)
 
@@ -135,18 +137,51 @@ def negotiated_media_type(request) -> str | None:
 
     '' for a view that does not negotiate (a plain Django view); None when nothing should be stored: no view, a
     406 or 400 from the negotiation, or a media type with parameters (they change the body, e.g. ``indent``).
+    Both steps are remembered (resolving a path costs more than serving a cached page).
     """
+    view = _view_of(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    if view is None:
+        return None
+    if not view:
+        return ""
+    view_class, renderer_classes, format_suffix = view
+    return _negotiate(
+        view_class,
+        renderer_classes,
+        format_suffix,
+        request.headers.get("Accept", ""),
+        request.GET.get(api_settings.URL_FORMAT_OVERRIDE),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _view_of(path: str, urlconf: str):
+    """(view class, renderer classes, format suffix) of a DRF view; () for another view; None for no view."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path, urlconf)
     except Resolver404:
         return None
     view_class = getattr(match.func, "cls", None)  # set by DRF's as_view()
     if view_class is None:
-        return ""
-    renderer_classes = getattr(match.func, "initkwargs", {}).get("renderer_classes", view_class.renderer_classes)
+        return ()
+    initkwargs = getattr(match.func, "initkwargs", {})
+    renderer_classes = tuple(initkwargs.get("renderer_classes", view_class.renderer_classes))
+    return view_class, renderer_classes, match.kwargs.get("format")
+
+
+@lru_cache(maxsize=1024)
+def _negotiate(view_class, renderer_classes, format_suffix, accept: str, format_param) -> str | None:
+    # A request holding only what negotiation reads: the Accept header and ?format=.
+    http_request = HttpRequest()
+    if accept:
+        http_request.META["HTTP_ACCEPT"] = accept
+    if format_param is not None:
+        http_request.GET = QueryDict(mutable=True)
+        http_request.GET[api_settings.URL_FORMAT_OVERRIDE] = format_param
+    request = Request(http_request)
     try:
         renderer, media_type = view_class.content_negotiation_class().select_renderer(
-            Request(request), [renderer() for renderer in renderer_classes], match.kwargs.get("format")
+            request, [renderer() for renderer in renderer_classes], format_suffix
         )
     except APIException:
         return None
@@ -170,9 +205,12 @@ class APICacheMiddleware:
         self.data_free_paths = set(getattr(settings, "API_CACHE_DATA_FREE_PATHS", ()))
         # A small in-process copy of recent entries. Safe to keep per process: a key holds the shared data version,
         # so an entry can never go stale, only unreachable. It spares reading and unpickling a large body from the
-        # shared cache on every hit; the version itself is still read from the shared cache every time.
+        # shared cache on every hit; the version itself is still read from the shared cache every time. Measured
+        # (issue 14, wrk on a cached 55 kB page beside the static ceiling, same run, file cache): about 0.7 of the
+        # ceiling with it, 0.5 without, so it stays.
         self.recent: OrderedDict[str, tuple] = OrderedDict()
         self.recent_bytes = 0
+        self.recent_lock = threading.Lock()
         self.recent_limit = getattr(settings, "API_CACHE_RECENT_BYTES", 32 * 1024 * 1024)
 
     def __call__(self, request):
@@ -207,23 +245,26 @@ class APICacheMiddleware:
         return response
 
     def remembered(self, key: str):
-        entry = self.recent.get(key)
-        if entry is not None:
-            self.recent.move_to_end(key)
-            return entry
+        with self.recent_lock:
+            entry = self.recent.get(key)
+            if entry is not None:
+                self.recent.move_to_end(key)
+                return entry
         entry = cache().get(key)
         if entry is not None:
             self.remember(key, entry)
         return entry
 
     def remember(self, key: str, entry: tuple) -> None:
-        if key in self.recent:
-            return
-        self.recent[key] = entry
-        self.recent_bytes += len(entry[0])
-        while self.recent_bytes > self.recent_limit and self.recent:
-            _, (body, _) = self.recent.popitem(last=False)
-            self.recent_bytes -= len(body)
+        # Threads of a gthread worker share the middleware: another thread may evict the key between two steps.
+        with self.recent_lock:
+            if key in self.recent:
+                return
+            self.recent[key] = entry
+            self.recent_bytes += len(entry[0])
+            while self.recent_bytes > self.recent_limit and self.recent:
+                _, (body, _) = self.recent.popitem(last=False)
+                self.recent_bytes -= len(body)
 
     def applies_to(self, request) -> bool:
         return (
