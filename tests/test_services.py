@@ -200,3 +200,19 @@ def test_a_stopped_database_is_an_immediate_503_and_recovers_when_it_starts(serv
     started = time.monotonic()
     wait_until(lambda: fetch(base + "/api/events/?page_size=10").status == 200, 20, "reads after restarting")
     print(f"\n| PostgreSQL restarted | uncached GET 200 after | | {time.monotonic() - started:.2f} s | |", end="")
+
+
+def test_a_runaway_statement_is_cancelled_by_the_server_after_the_statement_timeout(server_on_postgres):
+    database, _, _ = server_on_postgres
+    code = (
+        "import time; from django.db import connection, OperationalError\n"
+        "started = time.monotonic()\n"
+        "try:\n"
+        "    connection.cursor().execute('SELECT pg_sleep(30)')\n"
+        "except OperationalError as error:\n"
+        "    print(f'{time.monotonic() - started:.1f}', error)\n"
+    )
+    output = manage(django_env(DATABASE_URL=database.url, DB_STATEMENT_TIMEOUT="1"), "shell", "-c", code)
+    seconds, _, message = output.strip().splitlines()[-1].partition(" ")
+    assert "statement timeout" in message
+    assert 1 <= float(seconds) < 3
