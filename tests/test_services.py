@@ -43,22 +43,6 @@ def anonymous_summary(base: str):
     return answer.json()["summary"], answer.headers.get("X-Cache")
 
 
-# --- Defect 1 through a real server ------------------------------------------------------------------------------
-
-
-def test_a_forged_host_port_reaches_only_its_sender(tmp_path):
-    env = django_env(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", CACHE_URL=f"file://{tmp_path / 'cache'}")
-    manage(env, "load_dataset")
-    with gunicorn(env, tmp_path / "gunicorn.log") as base:
-        forged = fetch(base + "/api/events/?page_size=1", Host="127.0.0.1:6666")
-        assert forged.status == 200
-        assert forged.json()["next"].startswith("http://127.0.0.1:6666/")
-        for _ in range(2):
-            honest = fetch(base + "/api/events/?page_size=1")
-            assert honest.json()["next"].startswith(base + "/"), honest.json()["next"]
-        assert honest.headers["X-Cache"] == "hit"
-
-
 # --- Redis shared by two app servers ------------------------------------------------------------------------------
 
 
@@ -71,6 +55,18 @@ def two_servers_on_redis(tmp_path_factory):
         token = curator_token(env)
         with gunicorn(env, tmp_path / "a.log") as a, gunicorn(env, tmp_path / "b.log") as b:
             yield cache_server, a, b, token
+
+
+def test_a_forged_host_port_reaches_only_its_sender(two_servers_on_redis):
+    """Defect 1 through gunicorn with DEBUG off: the port of Host is not checked against ALLOWED_HOSTS."""
+    _, a, b, _ = two_servers_on_redis
+    forged = fetch(a + "/api/events/?page_size=1", Host="127.0.0.1:6666")
+    assert forged.status == 200
+    assert forged.json()["next"].startswith("http://127.0.0.1:6666/")
+    for server in (a, b, b):
+        honest = fetch(server + "/api/events/?page_size=1")
+        assert honest.json()["next"].startswith(server + "/"), honest.json()["next"]
+    assert honest.headers["X-Cache"] == "hit"
 
 
 def test_a_write_through_one_server_is_never_served_stale_by_the_other(two_servers_on_redis):
