@@ -47,9 +47,9 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-logger = logging.getLogger(__name__)
-
 from .registry import is_dataset_model
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "treatyapi:data-version"
 CACHEABLE_TYPES = ("application/json", "application/vnd.oai.openapi")
