@@ -170,6 +170,10 @@ def django_env(**variables) -> dict:
             "THROTTLE_ANON": "100000/min",
             "THROTTLE_USER": "100000/min",
             "LOG_LEVEL": "WARNING",
+            # Production's timeouts (the suite's own environment raises them).
+            "DB_CONNECT_TIMEOUT": "3",
+            "DB_STATEMENT_TIMEOUT": "5",
+            "DB_LOCK_TIMEOUT": "3",
             **variables,
         }
     )

@@ -13,6 +13,13 @@ PRINT_DATABASE = (
 )
 
 
+@pytest.fixture(autouse=True)
+def default_timeouts(monkeypatch):
+    """The suite's environment raises the timeouts (pyproject.toml); these tests read the defaults."""
+    for name in ("DB_STATEMENT_TIMEOUT", "DB_LOCK_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+
+
 def database_settings(**env) -> dict:
     result = _manage("shell", "-c", PRINT_DATABASE, DEBUG="1", **env)
     assert result.returncode == 0, result.stderr
