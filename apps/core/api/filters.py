@@ -13,6 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
+from apps.core.caching import QUERY_CHECKED
 from apps.core.partial_dates import overlaps_range_q
 
 
@@ -170,3 +171,5 @@ def check_parameters(request, view, filterset_class, *, accepted: tuple | list =
             errors[name] = [ErrorDetail(f"Give '{name}' once; it takes a single value.", "repeated")]
     if errors:
         raise ValidationError(errors)
+    # Every parameter is one the endpoint reads: the response cache may store the answer under this query string.
+    setattr(getattr(request, "_request", request), QUERY_CHECKED, True)
