@@ -54,7 +54,7 @@ def test_preview_lists_row_errors_and_writes_nothing(good_event_row, curator_cli
     assert result.has_validation_errors()
     errors = {row.number: row.error.message_dict for row in result.invalid_rows}
     assert set(errors) == {2, 3, 4}
-    assert "needs a citation" in errors[2]["quote"][0]
+    assert "needs at least one citation that supports it" in errors[2]["quote"][0]
     assert "1st of its month" in errors[3]["date"][0]
     assert "no-such-source" in errors[4]["source"][0]
     assert "confirm_form" not in response.context

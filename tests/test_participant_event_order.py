@@ -98,6 +98,7 @@ def test_api_writes_keep_the_copy(open_skies, curator_api, write):
         "date": "2021-06-01",
         "date_precision": "month",
         "participants": [{"state": "rus", "role": "actor"}, {"state": "usa", "role": "target"}],
+        "citations": [{"source": "tass-2021-russia-withdrawal", "quote": "They met in June."}],
     }
     created = write(curator_api, "post", "/api/events/", body, expect=201)
     event = Event.objects.get(slug="api-meeting")

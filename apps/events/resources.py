@@ -1,16 +1,17 @@
 """CSV import and export of events and statements in the admin (django-import-export).
 
 Rows are keyed by slug, so an import updates the records it names and creates the others. Each row may carry one
-citation (``source`` slug, ``quote``, ``locator``); a row creating a record must, because every event and statement
-is cited (see apps/sources/admin.py). Rows are saved one by one with ``save()`` (never bulk), so the history records
-each imported change with the importing curator, and the preview (a dry run in a rolled-back transaction) lists
-every row's errors by column before anything is written.
+citation (``source`` slug, ``quote``, ``locator``), which supports the record; a row creating a record (or changing
+one that has no supporting citation) must, by the rule of apps/sources/citations.py. Rows are saved one by one with
+``save()`` (never bulk), so the history records each imported change with the importing curator, and the preview (a
+dry run in a rolled-back transaction) lists every row's errors by column before anything is written.
 """
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
+from apps.sources.citations import RELATION, check_supported
 from apps.sources.models import Source
 from apps.treaties.models import State, Treaty
 
@@ -42,9 +43,12 @@ class CitedResource(resources.ModelResource):
     def _citation_errors(self, instance, row) -> dict[str, list[str]]:
         source_slug, quote = (row.get("source") or "").strip(), (row.get("quote") or "").strip()
         if not source_slug and not quote:
-            if instance.pk is None:
-                name = instance._meta.verbose_name
-                return {"quote": [f"A new {name} needs a citation: fill in the source (its slug) and the quote."]}
+            # The row adds no citation (a CSV citation always supports): the record must already have one.
+            try:
+                check_supported(instance)
+            except ValidationError as error:
+                hint = "Fill in the source (its slug) and the quote."
+                return {"quote": [f"{message} {hint}" for message in error.message_dict[RELATION]]}
             return {}
         source = Source.objects.filter(slug=source_slug).first()
         if source is None:
