@@ -91,7 +91,8 @@ MIDDLEWARE = [
     # Before sessions and auth: a cached API response skips them. It only serves anonymous, cookie-less GETs.
     "apps.core.caching.APICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # CommonMiddleware, but a write under /api/ missing its trailing slash is a 404, not a redirect losing its body.
+    "apps.core.api.slashes.APICommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Lets history records name the user behind any save made while serving a request (admin or API).
