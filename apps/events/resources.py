@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
+from apps.core.api.renderers import escape_formula, unescape_formula
 from apps.sources.citations import RELATION, check_supported
 from apps.sources.models import Source
 from apps.treaties.models import State, Treaty
@@ -81,6 +82,17 @@ class CitedResource(resources.ModelResource):
             self.citation_model.objects.create(
                 **{self.cited_field: instance}, **new, locator=(row.get("locator") or "").strip()
             )
+
+    def export_field(self, field, instance, **kwargs):
+        # A cell a spreadsheet would run as a formula ("=HYPERLINK(...)" in a quote) is escaped as in the API's CSV.
+        value = super().export_field(field, instance, **kwargs)
+        return escape_formula(value) if isinstance(value, str) else value
+
+    def before_import_row(self, row, **kwargs) -> None:
+        # What export_field escaped is read back as it was stored.
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = unescape_formula(value)
 
     def filter_export(self, queryset, **kwargs):
         return super().filter_export(queryset, **kwargs).prefetch_related("citations__source")
