@@ -109,3 +109,90 @@ def test_exported_statements_import_back_unchanged(sample_dataset, curator_clien
     assert not result.has_validation_errors() and not result.has_errors()
     assert {row.import_type for row in result.rows} == {"skip"}
     assert Statement.history.count() == before
+
+
+# --- Curation desk hardening: formulas escaped on export, the previewed file bound to its curator, used once -----
+
+
+def _export(client, name: str) -> bytes:
+    url = reverse(f"admin:events_{name}_export")
+    form = client.get(url).context["form"]
+    columns = {field: "on" for field in form.fields if field.startswith(f"{name}resource_")}
+    response = client.post(url, {"format": "0", "resource": "0", **columns})
+    assert response["Content-Type"].startswith("text/csv")
+    return response.content
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x")', "+1", "-1 reasons", "@SUM(A1)", "\tTab", "\rCR", "'=quoted"]
+)
+def test_export_escapes_spreadsheet_formulas_and_imports_back_unchanged(sample_dataset, curator_client, text):
+    """Cells a spreadsheet would run get a leading apostrophe, as in the API's CSV; the import reads them back."""
+    statement = sample_dataset["statements"][1]
+    statement.text = text
+    statement.save()
+    statement.citations.update(quote=text)
+    content = _export(curator_client, "statement")
+    row = next(r for r in csv.DictReader(io.StringIO(content.decode())) if r["slug"] == statement.slug)
+    assert row["text"] == row["quote"] == f"'{text}"
+    if text[0] in "\t\r":
+        return  # the import reads leading whitespace as it always has; the round trip is about formulas
+    upload = SimpleUploadedFile("statements.csv", content, content_type="text/csv")
+    result = _preview(curator_client, "statement", upload).context["result"]
+    assert not result.has_validation_errors() and not result.has_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}
+
+
+def _previewed(client, good_event_row, sample_dataset):
+    response = _preview(client, "event", _csv(EVENT_COLUMNS, [good_event_row]))
+    assert not response.context["result"].has_validation_errors()
+    return response.context["confirm_form"].initial
+
+
+def test_a_confirm_imports_once_and_a_second_is_a_message(sample_dataset, good_event_row, curator_client):
+    confirm = _previewed(curator_client, good_event_row, sample_dataset)
+    url = reverse("admin:events_event_process_import")
+    assert curator_client.post(url, confirm).status_code == 302
+    assert Event.objects.filter(slug=good_event_row["slug"]).count() == 1
+    again = curator_client.post(url, confirm, follow=True)
+    assert again.status_code == 200
+    assert "already imported" in " ".join(str(m) for m in again.context["messages"])
+    assert Event.objects.filter(slug=good_event_row["slug"]).count() == 1
+
+
+def test_a_preview_is_confirmed_only_by_its_curator(sample_dataset, good_event_row, curator_client, curator):
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    confirm = _previewed(curator_client, good_event_row, sample_dataset)
+    other = User.objects.create_user("other-curator", is_staff=True)
+    other.groups.add(Group.objects.get(name="curators"))
+    other_client = Client()
+    other_client.force_login(other)
+    response = other_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+    assert "not yours" in " ".join(str(m) for m in response.context["messages"])
+    assert not Event.objects.filter(slug=good_event_row["slug"]).exists()
+    # Still there for its own curator.
+    assert curator_client.post(reverse("admin:events_event_process_import"), confirm).status_code == 302
+    assert Event.objects.filter(slug=good_event_row["slug"]).exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["passwd", "../../etc/passwd", "/etc/hostname", "00000000-0000-0000-0000-000000000000"]
+)
+def test_a_confirm_never_reads_a_posted_file_name(sample_dataset, good_event_row, curator_client, tmp_path, name):
+    """Whatever name is posted, nothing outside the curator's own previews is read or deleted: a message, not a 500."""
+    import tempfile
+    from pathlib import Path
+
+    planted = Path(tempfile.gettempdir()) / "treatyapi-planted.csv"
+    planted.write_text(",".join(EVENT_COLUMNS) + "\n")
+    confirm = _previewed(curator_client, good_event_row, sample_dataset) | {"import_file_name": name}
+    for posted in (name, planted.name):
+        confirm["import_file_name"] = posted
+        response = curator_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+        assert response.status_code == 200
+        assert "Nothing was imported" in " ".join(str(m) for m in response.context["messages"])
+    assert planted.exists()
+    planted.unlink()
+    assert not Event.objects.filter(slug=good_event_row["slug"]).exists()
