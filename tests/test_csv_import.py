@@ -196,3 +196,60 @@ def test_a_confirm_never_reads_a_posted_file_name(sample_dataset, good_event_row
     assert planted.exists()
     planted.unlink()
     assert not Event.objects.filter(slug=good_event_row["slug"]).exists()
+
+
+def _wait_for_background_imports():
+    from apps.curation.imports import _threads
+
+    while _threads:
+        _threads.pop().join(timeout=60)
+
+
+def _bulk_rows(good_event_row, count: int, changes=None) -> list[dict]:
+    rows = [good_event_row | {"slug": f"bulk-{n}", "quote": f"Quote {n}."} for n in range(1, count + 1)]
+    for n, change in (changes or {}).items():
+        rows[n - 1] |= change
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_runs_in_the_background_and_says_what_it_wrote(
+    sample_dataset, good_event_row, curator, curator_client, settings
+):
+    """Past the inline limit, the confirm answers at once with a status page; the import is committed in batches,
+    recorded with the curator, and the page then gives the totals."""
+    settings.CURATION_IMPORT_INLINE_ROWS, settings.CURATION_IMPORT_BATCH_ROWS = 2, 2
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 5)))
+    confirm = response.context["confirm_form"].initial
+    started = curator_client.post(reverse("admin:events_event_process_import"), confirm)
+    assert started.status_code == 302 and "/import/" in started["Location"]
+    _wait_for_background_imports()
+    assert Event.objects.filter(slug__startswith="bulk-").count() == 5
+    assert {event.history.get().history_user for event in Event.objects.filter(slug__startswith="bulk-")} == {curator}
+    status = curator_client.get(started["Location"])
+    assert "Imported all 5 rows: 5 new, 0 updated, 0 unchanged." in status.content.decode()
+    again = curator_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+    assert "already imported" in " ".join(str(m) for m in again.context["messages"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_background_import_that_stops_says_which_rows_were_written(
+    sample_dataset, good_event_row, make_source, curator_client, settings
+):
+    """A row refused at import time (its source deleted since the preview) stops the import: the batches before it
+    are written, its own is not, and the status page says so."""
+    settings.CURATION_IMPORT_INLINE_ROWS, settings.CURATION_IMPORT_BATCH_ROWS = 2, 2
+    doomed = make_source(slug="doomed-source")
+    rows = _bulk_rows(good_event_row, 5, {4: {"source": "doomed-source"}})
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, rows))
+    confirm = response.context["confirm_form"].initial
+    doomed.delete()
+    started = curator_client.post(reverse("admin:events_event_process_import"), confirm)
+    _wait_for_background_imports()
+    assert sorted(Event.objects.filter(slug__startswith="bulk-").values_list("slug", flat=True)) == [
+        "bulk-1",
+        "bulk-2",
+    ]
+    status = curator_client.get(started["Location"]).content.decode()
+    assert "Stopped: 2 of 5 rows written" in status
+    assert "Row 4 was refused" in status

@@ -9,6 +9,13 @@ from django.conf import settings
 from django.db import models
 
 
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "previewed, waiting for confirmation"
+    RUNNING = "running", "importing in the background"
+    DONE = "done", "imported"
+    FAILED = "failed", "stopped"
+
+
 class PendingImport(models.Model):
     """A previewed CSV file, kept until the curator who previewed it confirms it, once.
 
@@ -16,6 +23,10 @@ class PendingImport(models.Model):
     take the file name the confirm form posts back, from anyone: any file of the temporary directory could be read
     (and deleted). Here the posted token finds a file only for the user who uploaded it, for the model it was
     previewed on, and the confirm deletes it in the import's transaction, so a second confirm finds nothing.
+
+    A file too large to import within a request is confirmed by moving it to ``running`` (once: the update matches
+    only a ``previewed`` row) and imported in the background in batches, each committed with its progress; the row
+    then says what was written, and where and why an import stopped.
     """
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="What the confirm posts.")
@@ -24,8 +35,13 @@ class PendingImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, help_text="The curator who previewed the file."
     )
     model = models.CharField(max_length=100, help_text="The model it was previewed for, e.g. 'events.event'.")
-    data = models.BinaryField(help_text="The uploaded file, as uploaded.")
+    data = models.BinaryField(help_text="The uploaded file, as uploaded (emptied once imported).")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    total_rows = models.PositiveIntegerField(default=0, help_text="Rows in the file, once confirmed.")
+    done_rows = models.PositiveIntegerField(default=0, help_text="Rows imported and committed so far.")
+    report = models.TextField(blank=True, help_text="What the import did, or why it stopped.")
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was previewed.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last progress; a running import updates it per batch.")
 
     class Meta:
         ordering = ["created_at"]

@@ -51,7 +51,7 @@ class CitedResource(resources.ModelResource):
                 hint = "Fill in the source (its slug) and the quote."
                 return {"quote": [f"{message} {hint}" for message in error.message_dict[RELATION]]}
             return {}
-        source = Source.objects.filter(slug=source_slug).first()
+        source = self._source(source_slug)
         if source is None:
             return {"source": [f"No source with the slug '{source_slug}'; give the slug of an existing source."]}
         citation = self.citation_model(source=source, quote=quote, locator=(row.get("locator") or "").strip())
@@ -74,7 +74,14 @@ class CitedResource(resources.ModelResource):
         lookup = {self.cited_field: instance, "source__slug": source_slug, "quote": quote}
         if instance.pk is not None and self.citation_model.objects.filter(**lookup).exists():
             return None
-        return {"source": Source.objects.get(slug=source_slug), "quote": quote}
+        return {"source": self._source(source_slug), "quote": quote}
+
+    def _source(self, slug: str) -> Source | None:
+        """The source with this slug; each is read once per import (a file cites few sources in many rows)."""
+        cache = self.__dict__.setdefault("_sources", {})
+        if slug not in cache:
+            cache[slug] = Source.objects.filter(slug=slug).first()
+        return cache[slug]
 
     def after_save_instance(self, instance, row, **kwargs) -> None:
         new = self._new_citation(instance, row)
