@@ -8,28 +8,19 @@ import datetime
 import json
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-# Dependency order: a model's file comes after every file it refers to, so loading in this order resolves each
-# natural foreign key to a record already present (State.successor_of, within one file, is resolved by loaddata's
-# forward-reference handling).
-DATASET_MODELS = (
-    "sources.source",
-    "treaties.state",
-    "treaties.treaty",
-    "treaties.treatycitation",
-    "treaties.membership",
-    "treaties.membershipcitation",
-    "events.event",
-    "events.eventparticipant",
-    "events.eventcitation",
-    "events.statement",
-    "events.statementcitation",
-)
+from apps.core.registry import dataset_models
+
+
+def dataset_labels() -> list[str]:
+    """One fixture file per dataset model, named by its label, in dependency order: a model's file comes after every
+    file it refers to, so loading in this order resolves each natural foreign key to a record already present
+    (State.successor_of, within one file, is resolved by loaddata's forward-reference handling)."""
+    return [model._meta.label_lower for model in dataset_models()]
 
 
 class FixtureJSONEncoder(DjangoJSONEncoder):
@@ -72,8 +63,8 @@ def export_dataset(directory: Path) -> list[Path]:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for label in DATASET_MODELS:
-        path = fixture_path(directory, label)
-        path.write_text(serialize_model(apps.get_model(label)), encoding="utf-8")
+    for model in dataset_models():
+        path = fixture_path(directory, model._meta.label_lower)
+        path.write_text(serialize_model(model), encoding="utf-8")
         written.append(path)
     return written

@@ -6,4 +6,6 @@ class EventsConfig(AppConfig):
 
     name = "apps.events"
     label = "events"
+    # Part of the dataset: see apps.core.registry.
+    dataset = True
     verbose_name = "Events and statements"

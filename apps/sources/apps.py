@@ -6,4 +6,6 @@ class SourcesConfig(AppConfig):
 
     name = "apps.sources"
     label = "sources"
+    # Part of the dataset: see apps.core.registry.
+    dataset = True
     verbose_name = "Sources"

@@ -6,4 +6,6 @@ class TreatiesConfig(AppConfig):
 
     name = "apps.treaties"
     label = "treaties"
+    # Part of the dataset: see apps.core.registry.
+    dataset = True
     verbose_name = "Treaties and states"
