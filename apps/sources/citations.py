@@ -34,7 +34,7 @@ def check_supported(record, stances: Iterable[str] | None = None) -> None:
     raise ValidationError(
         {
             RELATION: ValidationError(
-                f"A {name} needs at least one citation that supports it (a source, the quoted passage and stance "
+                f"Every {name} needs at least one citation that supports it (a source, the quoted passage and stance "
                 f"'supports'); it cannot be saved without one, nor lose its last one.",
                 code="citation_required",
             )
