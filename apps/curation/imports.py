@@ -47,8 +47,12 @@ class PendingImportStorage(BaseStorage):
         self.name = str(PendingImport.objects.create(user=self.user, model=self.model, data=data).token)
 
     def read(self):
-        # Locked until the confirm's transaction ends: a second confirm waits, then finds it deleted.
-        pending = self._pending().select_for_update().get()
+        pending = self._pending()
+        if connection.in_atomic_block:
+            # The confirm's transaction: locked until it ends, so a second confirm waits, then finds it deleted.
+            # (The preview reads it back outside any transaction, where PostgreSQL refuses a lock.)
+            pending = pending.select_for_update()
+        pending = pending.get()
         data = bytes(pending.data)
         return data if "b" in self.read_mode else data.decode(self.encoding or "utf-8")
 
