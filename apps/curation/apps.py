@@ -1,3 +1,5 @@
+"""App configuration of the curation desk: keeps the roles in step with the models after migrate."""
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 

@@ -1,3 +1,5 @@
+"""App configuration of events and statements (part of the dataset)."""
+
 from django.apps import AppConfig
 
 

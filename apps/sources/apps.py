@@ -1,3 +1,5 @@
+"""App configuration of sources and citations (part of the dataset)."""
+
 from django.apps import AppConfig
 
 

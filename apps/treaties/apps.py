@@ -1,3 +1,5 @@
+"""App configuration of treaties, states and memberships (part of the dataset)."""
+
 from django.apps import AppConfig
 
 

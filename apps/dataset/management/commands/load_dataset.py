@@ -1,3 +1,5 @@
+"""``manage.py load_dataset``: migrate, then load every fixture file in dependency order."""
+
 from pathlib import Path
 
 from django.core.management import call_command
