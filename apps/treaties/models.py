@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel, validate_aliases
 from apps.core.partial_dates import PartialDate, not_before_q, partial_date_constraints, precision_field
+from apps.sources.citations import CitedRecord
 from apps.sources.models import Citation, Source, citation_constraints
 
 from .choices import MembershipRole, MembershipStatus, StateKind, TreatyDomain, TreatyKind, TreatyStatus
@@ -72,7 +73,7 @@ class State(TimeStampedModel):
         return (self.code,)
 
 
-class Treaty(TimeStampedModel):
+class Treaty(CitedRecord, TimeStampedModel):
     """A treaty or political agreement. Its key dates (signed, in force, ended) come from its events."""
 
     slug = models.SlugField(max_length=100, unique=True, help_text="Stable key of the treaty, e.g. 'open-skies'.")
@@ -129,7 +130,7 @@ class TreatyCitation(Citation):
         constraints = citation_constraints("treatycitation", "treaty")
 
 
-class Membership(TimeStampedModel):
+class Membership(CitedRecord, TimeStampedModel):
     """The period in which a state takes part in a treaty, consistent with the state's events for that treaty.
 
     "Who was party on D" is the query ``joined_on <= D < left_on``, an unknown date leaving that side open.
