@@ -282,6 +282,8 @@ def open_skies(
     inf = make_treaty(
         slug="inf", name="Intermediate-Range Nuclear Forces Treaty", kind="bilateral", status="terminated"
     )
+    # Every treaty is cited; writes refuse one that is not (apps/sources/citations.py).
+    make_treaty_citation(inf, quote="The INF Treaty was signed in 1987.")
     tass = make_source(
         slug="tass-2021-russia-withdrawal", title="Russia quits Open Skies", publisher="TASS", language="ru"
     )

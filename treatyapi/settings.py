@@ -119,7 +119,8 @@ MIDDLEWARE = [
     # Before sessions and auth: a cached API response skips them. It only serves anonymous, cookie-less GETs.
     "apps.core.caching.APICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # CommonMiddleware, but a write under /api/ missing its trailing slash is a 404, not a redirect losing its body.
+    "apps.core.api.slashes.APICommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Lets history records name the user behind any save made while serving a request (admin or API).
@@ -308,6 +309,10 @@ SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 # exporting only reads, so the view permission is enough.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# A confirmed CSV file of more rows than this is imported in the background, in committed batches of
+# CURATION_IMPORT_BATCH_ROWS, with a status page: at tens of rows a second, more would pass gunicorn's timeout.
+CURATION_IMPORT_INLINE_ROWS = int(os.environ.get("CURATION_IMPORT_INLINE_ROWS", "200"))
+CURATION_IMPORT_BATCH_ROWS = 500
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",

@@ -43,5 +43,7 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
 ]
 
+handler400 = "apps.core.api.exceptions.bad_request_view"
+handler403 = "apps.core.api.exceptions.permission_denied_view"
 handler404 = "apps.core.api.exceptions.not_found_view"
 handler500 = "apps.core.api.exceptions.server_error_view"

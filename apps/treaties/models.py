@@ -17,6 +17,7 @@ from apps.core.partial_dates import (
     partial_date_constraints,
     precision_field,
 )
+from apps.sources.citations import CitedRecord
 from apps.sources.models import Citation, Source, citation_constraints
 
 from .choices import MembershipRole, MembershipStatus, StateKind, TreatyDomain, TreatyKind, TreatyStatus
@@ -81,7 +82,7 @@ class State(TimeStampedModel):
         return (self.code,)
 
 
-class Treaty(TimeStampedModel):
+class Treaty(CitedRecord, TimeStampedModel):
     """A treaty or political agreement. Its key dates (signed, in force, ended) come from its events."""
 
     slug = models.SlugField(max_length=100, unique=True, help_text="Stable key of the treaty, e.g. 'open-skies'.")
@@ -138,7 +139,7 @@ class TreatyCitation(Citation):
         constraints = citation_constraints("treatycitation", "treaty")
 
 
-class Membership(TimeStampedModel):
+class Membership(CitedRecord, TimeStampedModel):
     """The period in which a state takes part in a treaty, consistent with the state's events for that treaty.
 
     "Who was party on D" is the query ``joined_on <= D < left_on``, an unknown date leaving that side open.
