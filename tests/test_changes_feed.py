@@ -219,6 +219,10 @@ class Writer:
             ("sources", {"slug": f"report-{n}", "title": f"Report {n}", "language": "en", "kind": "news_report"}),
             ("events", {"slug": f"meeting-{n}", "type": "meeting", "title": f"Meeting {n}", "date": None}),
         ][index % 3]
+        if resource == "events":
+            # Every event cites a source; a cited source cannot be deleted, so one is always there.
+            source = Source.objects.order_by("pk").first()
+            body["citations"] = [{"source": source.slug, "quote": f"Quote {n}."}]
         if resource == "states" and State.objects.filter(code=body["code"]).exists():
             body["code"] = body["code"][::-1]
         assert self.api.post(f"/api/{resource}/", body, format="json").status_code == 201
