@@ -32,6 +32,8 @@ def pages() -> dict[str, str]:
     return {
         f"floor events p100 ({treaty})": f"/bench/values/?treaty={treaty}&page_size=100",
         f"events p100 ({treaty})": f"/api/events/?treaty={treaty}&page_size=100",
+        f"events state p100 ({found['state']})": f"/api/events/?state={found['state']}&page_size=100",
+        f"events state deep p100 ({found['state']})": f"/api/events/?state={found['state']}&page_size=100&page=9",
         "statements p100": "/api/statements/?page_size=100",
         f"statements p100 ({treaty})": f"/api/statements/?treaty={treaty}&page_size=100",
         f"timeline ({typical}, {found['typical_treaty_events']} events)": f"/api/treaties/{typical}/timeline/",

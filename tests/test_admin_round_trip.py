@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from apps.curation.history import LOAD_REASON
-from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path
+from apps.dataset.fixtures import dataset_labels, default_fixtures_dir, fixture_path
 from apps.events.models import Event, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
@@ -22,7 +22,7 @@ def _export_diff(tmp_path) -> dict[str, list[str]]:
     """The changed lines of each exported fixture file against the committed one, by file name."""
     call_command("export_dataset", output=tmp_path, verbosity=0)
     diffs = {}
-    for label in DATASET_MODELS:
+    for label in dataset_labels():
         committed = fixture_path(default_fixtures_dir(), label).read_text(encoding="utf-8").splitlines()
         exported = fixture_path(tmp_path, label).read_text(encoding="utf-8").splitlines()
         changed = [

@@ -77,7 +77,7 @@ def test_a_deep_page_costs_one_query_more_and_holds_the_rows_offset_paging_would
     client, make_event, monkeypatch, django_assert_num_queries
 ):
     """Past DEFERRED_JOIN_AFTER rows from the nearer end, the page's keys are read first, then its rows."""
-    from apps.core import pagination
+    from apps.core.api import pagination
 
     monkeypatch.setattr(pagination, "DEFERRED_JOIN_AFTER", 1)
     for n in range(9):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path, serialize_model
+from apps.dataset.fixtures import dataset_labels, default_fixtures_dir, fixture_path, serialize_model
 from apps.dataset.validation import validate
 from apps.events.models import Event, Statement
 from apps.sources import documents
@@ -28,7 +28,7 @@ def test_fixtures_load_into_an_empty_database(db):
     """load_dataset (migrations included) fills every dataset model from the committed fixtures."""
     assert Event.objects.count() == 0
     call_command("load_dataset", verbosity=0)
-    for label in DATASET_MODELS:
+    for label in dataset_labels():
         assert apps.get_model(label).objects.exists(), label
 
 
@@ -41,9 +41,9 @@ def test_load_dataset_names_missing_fixture_files(db, tmp_path):
 
 def test_loading_twice_updates_in_place(dataset):
     """Records are matched by natural key, so a second load duplicates nothing."""
-    counts = {label: apps.get_model(label).objects.count() for label in DATASET_MODELS}
+    counts = {label: apps.get_model(label).objects.count() for label in dataset_labels()}
     call_command("load_dataset", no_migrate=True, verbosity=0)
-    assert counts == {label: apps.get_model(label).objects.count() for label in DATASET_MODELS}
+    assert counts == {label: apps.get_model(label).objects.count() for label in dataset_labels()}
 
 
 def test_validator_passes_on_the_fixtures(dataset):
@@ -63,7 +63,7 @@ def test_validate_dataset_command_reports_success(dataset, capsys):
 def test_export_reproduces_the_committed_fixtures_byte_for_byte(dataset, tmp_path):
     """load then export gives exactly the committed files, so a curator's export diffs only what they changed."""
     call_command("export_dataset", output=tmp_path, verbosity=0)
-    for label in DATASET_MODELS:
+    for label in dataset_labels():
         exported = fixture_path(tmp_path, label).read_bytes()
         assert exported == fixture_path(default_fixtures_dir(), label).read_bytes(), label
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
@@ -72,7 +72,7 @@ def test_export_reproduces_the_committed_fixtures_byte_for_byte(dataset, tmp_pat
 
 
 def test_fixtures_are_utf8_indented_and_use_natural_keys_only():
-    for label in DATASET_MODELS:
+    for label in dataset_labels():
         text = fixture_path(default_fixtures_dir(), label).read_text(encoding="utf-8")
         assert text.endswith("]\n")
         assert '\n  {\n    "model": ' in text or text == "[]\n"

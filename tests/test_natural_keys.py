@@ -7,16 +7,17 @@ import json
 import pytest
 from django.core.management import call_command
 
+from apps.core.registry import dataset_app_labels
 from apps.events.models import Event, EventCitation, EventParticipant, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 
-DATASET_MODELS = ["sources", "treaties", "events"]
-
 
 def _dump() -> list[dict]:
     out = io.StringIO()
-    call_command("dumpdata", *DATASET_MODELS, natural_foreign=True, natural_primary=True, format="json", stdout=out)
+    call_command(
+        "dumpdata", *dataset_app_labels(), natural_foreign=True, natural_primary=True, format="json", stdout=out
+    )
     return json.loads(out.getvalue())
 
 

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.paginator import Paginator
 from django.db.models import F
 
-from apps.core import pagination
-from apps.core.pagination import DeepPagePaginator
+from apps.core.api import pagination
+from apps.core.api.pagination import DeepPagePaginator
 from apps.events.models import Event
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from apps.curation.roles import CURATORS, DATASET_APPS, HISTORY_APP, REVIEWERS
+from apps.core.registry import dataset_app_labels
+from apps.curation.roles import CURATORS, HISTORY_APP, REVIEWERS
 
 
 def _codenames(group_name: str) -> set[str]:
@@ -36,7 +37,7 @@ def test_reviewers_only_view():
     codenames = _codenames(REVIEWERS)
     assert all(codename.startswith("view_") for codename in codenames)
     expected = Permission.objects.filter(
-        content_type__app_label__in=[*DATASET_APPS, HISTORY_APP], codename__startswith="view_"
+        content_type__app_label__in=[*dataset_app_labels(), HISTORY_APP], codename__startswith="view_"
     )
     assert codenames == set(expected.values_list("codename", flat=True))
 

@@ -30,6 +30,25 @@ class CuratedAdmin(SimpleHistoryAdmin):
     # A source's address typed without a scheme ("www.example.org/x") is taken as https, the default from Django 6.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_fieldsets(self, request, obj=None):
+        """The declared fieldsets, then any editable field they do not name, so a field added to a model is on its
+        form at once; placing it in the right fieldset is a matter of naming it there."""
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if not self.fieldsets:
+            return fieldsets  # Django's default form already shows every field.
+        shown = set(flatten_fieldsets(fieldsets)) | set(super().get_readonly_fields(request, obj))
+        opts = self.model._meta
+        missing = [
+            field.name
+            for field in [*opts.fields, *opts.many_to_many]
+            if field.editable
+            and not field.primary_key
+            and field.name not in shown
+            # Relations through a model of their own (participants, citations) are edited as inlines.
+            and not (field.many_to_many and not field.remote_field.through._meta.auto_created)
+        ]
+        return [*fieldsets, ("More", {"fields": missing})] if missing else fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
         if obj is None or self.has_change_permission(request, obj):

@@ -1,3 +1,5 @@
+"""App configuration of the shared building blocks; connects cache invalidation to every dataset write."""
+
 from django.apps import AppConfig
 
 

@@ -25,9 +25,9 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_etags
 
+from .registry import is_dataset_model
+
 VERSION_KEY = "treatyapi:data-version"
-# The apps whose rows the API serves; a write to any of their models changes the data version.
-DATA_APPS = {"sources", "treaties", "events"}
 CACHEABLE_TYPES = ("application/json", "application/vnd.oai.openapi")
 # Headers that belong to one response, not to the cached representation.
 UNCACHED_HEADERS = {"set-cookie", "date", "content-length"}
@@ -57,7 +57,8 @@ def on_data_write(sender, **kwargs) -> None:
     The second bump closes a race: a reader between the first bump and the commit reads the old rows under the new
     version and may cache them; the bump on commit makes that entry unreachable.
     """
-    if sender._meta.app_label not in DATA_APPS:
+    # A write to any model of the dataset (apps.core.registry) changes the data version.
+    if not is_dataset_model(sender):
         return
     bump_data_version()
     transaction.on_commit(bump_data_version, using=kwargs.get("using"))

@@ -1,4 +1,6 @@
-from django.apps import AppConfig, apps
+"""App configuration of the curation desk: keeps the roles in step with the models after migrate."""
+
+from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
@@ -9,11 +11,11 @@ class CurationConfig(AppConfig):
     label = "curation"
 
     def ready(self) -> None:
+        from apps.core.registry import dataset_models
+
         from .history import connect_fixture_load_history
-        from .roles import DATASET_APPS, sync_roles_after_migrate
+        from .roles import sync_roles_after_migrate
 
         # After every migrate (and every test-database flush), so new models' permissions reach the roles at once.
         post_migrate.connect(sync_roles_after_migrate, sender=self)
-        connect_fixture_load_history(
-            model for label in DATASET_APPS for model in apps.get_app_config(label).get_models()
-        )
+        connect_fixture_load_history(dataset_models())

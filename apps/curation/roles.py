@@ -14,14 +14,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS
 
+from apps.core.registry import dataset_app_labels
 from apps.sources.models import Citation
 
 CURATORS = "curators"
 REVIEWERS = "reviewers"
-
-# The apps whose records make up the dataset.
-DATASET_APPS = ("sources", "treaties", "events")
-
 
 # Where django-simple-history keeps the historical models of the dataset models.
 HISTORY_APP = "history"
@@ -31,7 +28,7 @@ def role_permissions(app_configs=None) -> dict[str, set[tuple[str, str]]]:
     """Each role's permissions as (app_label, codename) pairs."""
     app_configs = app_configs or global_apps
     roles: dict[str, set[tuple[str, str]]] = {CURATORS: set(), REVIEWERS: set()}
-    for label in DATASET_APPS:
+    for label in dataset_app_labels():
         for model in app_configs.get_app_config(label).get_models():
             name = model._meta.model_name
             roles[REVIEWERS].add((label, f"view_{name}"))
@@ -68,7 +65,7 @@ def sync_roles_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs
     """post_migrate receiver: keep the roles in step with the models after each migrate."""
     ContentType.objects.clear_cache()
     # A migrate that unapplies the dataset apps leaves nothing to grant; skip rather than fail.
-    labels = [*DATASET_APPS, HISTORY_APP]
+    labels = [*dataset_app_labels(), HISTORY_APP]
     if Permission.objects.using(using).filter(content_type__app_label__in=labels).values(
         "content_type__app_label"
     ).distinct().count() < len(labels):

@@ -1,3 +1,5 @@
+"""App configuration of the dataset tools (fixtures, validation, synthetic data); it has no models."""
+
 from django.apps import AppConfig
 
 

@@ -3,7 +3,8 @@
 ``bulk_create`` builds a model instance per row and one INSERT per batch; at a million rows the instances alone
 cost more than the database does. Generated rows are plain tuples in a fixed column order with explicit primary keys
 (so children can point at parents without reading ids back), and the database's own check and foreign-key
-constraints are what keep them honest.
+constraints are what keep them honest. Every other column of the table gets its model field's default, as a model
+save would give it, so a field added to a model needs no change here or in the generator.
 """
 
 import datetime
@@ -14,14 +15,19 @@ from django.db import connections, models
 
 
 class Table:
-    """The target of one stream of rows: a model's table and the fields each row gives, in order."""
+    """The target of one stream of rows: a model's table and the fields each row gives, in order; the table's other
+    columns take their field's default."""
 
     def __init__(self, model: type[models.Model], fields: Sequence[str]):
         self.model = model
         self.fields = list(fields)
         meta = model._meta
         self.db_table = meta.db_table
-        self.columns = [meta.get_field(name).column for name in self.fields]
+        given = {meta.get_field(name).column for name in self.fields}
+        self.defaulted = [
+            field for field in meta.local_concrete_fields if field.column not in given and not field.primary_key
+        ]
+        self.columns = [meta.get_field(name).column for name in self.fields] + [f.column for f in self.defaulted]
         self.datetime_positions = [
             i for i, name in enumerate(self.fields) if isinstance(meta.get_field(name), models.DateTimeField)
         ]
@@ -51,6 +57,9 @@ class BulkWriter:
         rows = list(rows)
         if not rows:
             return
+        if table.defaulted:
+            defaults = tuple(field.get_db_prep_save(field.get_default(), self.connection) for field in table.defaulted)
+            rows = [row + defaults for row in rows]
         if self.vendor == "postgresql":
             self._copy(table, rows)
         else:

@@ -9,28 +9,28 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from apps.core.registry import dataset_models, is_dataset_model
 from apps.events.choices import EventType, ParticipantRole
-from apps.events.models import Event, Statement
+from apps.events.models import Event
 from apps.sources import documents
 from apps.sources.choices import CitationStance
-from apps.sources.models import Source
+from apps.sources.models import Citation, Source
 from apps.sources.services import SELECTOR_FIELDS, citations_place
 from apps.treaties.choices import MembershipStatus
 from apps.treaties.models import Membership, State, Treaty
 
-from .fixtures import DATASET_MODELS
 
-CITED_MODELS = (Treaty, Membership, Event, Statement)
-CITATION_MODELS = (
-    "treaties.treatycitation",
-    "treaties.membershipcitation",
-    "events.eventcitation",
-    "events.statementcitation",
-)
+def citation_models() -> list[type[models.Model]]:
+    """The concrete citation models of the dataset, one per cited model."""
+    return [model for model in dataset_models() if issubclass(model, Citation)]
+
+
+def cited_models() -> list[type[models.Model]]:
+    """The models whose records must rest on a citation: those a citation model points to."""
+    return [model._meta.get_field(model.cited_field).related_model for model in citation_models()]
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,8 @@ def validate(*, documents_dir: Path | None) -> Findings:
 
 def check_records() -> Iterator[Problem]:
     """Every record passes its model's own rules (fields, partial dates, constraints, clean())."""
-    for label in DATASET_MODELS:
-        model = apps.get_model(label)
+    for model in dataset_models():
+        label = model._meta.label_lower
         for obj in model._default_manager.all():
             try:
                 obj.full_clean()
@@ -98,7 +98,7 @@ def check_records() -> Iterator[Problem]:
 
 def check_citations() -> Iterator[Problem]:
     """Every cited record has a supporting citation, and every contradicting citation says why in its note."""
-    for model in CITED_MODELS:
+    for model in cited_models():
         label = model._meta.label_lower
         supported = model.objects.filter(citations__stance=CitationStance.SUPPORTS)
         for obj in model.objects.exclude(pk__in=supported.values("pk")):
@@ -108,10 +108,10 @@ def check_citations() -> Iterator[Problem]:
                 "has no citation that supports it.",
                 f"Add a citation ({model.__name__}Citation) quoting the passage the record comes from.",
             )
-    for label in CITATION_MODELS:
-        for citation in apps.get_model(label)._default_manager.filter(stance=CitationStance.CONTRADICTS, note=""):
+    for model in citation_models():
+        for citation in model._default_manager.filter(stance=CitationStance.CONTRADICTS, note=""):
             yield Problem(
-                label,
+                model._meta.label_lower,
                 key_of(citation),
                 "contradicting citation without a note.",
                 "Say in the note how the passage disagrees with the curated value, and which is believed.",
@@ -119,8 +119,8 @@ def check_citations() -> Iterator[Problem]:
 
 
 def _citations() -> Iterator[models.Model]:
-    for label in CITATION_MODELS:
-        yield from apps.get_model(label)._default_manager.select_related("source")
+    for model in citation_models():
+        yield from model._default_manager.select_related("source")
 
 
 def check_selectors() -> Iterator[Problem]:
@@ -301,15 +301,11 @@ def check_orphans() -> Iterator[Problem]:
             "nothing refers to this treaty (no membership, event or statement).",
             "Add what the sources say about it, or remove it.",
         )
-    unused_states = State.objects.filter(
-        memberships=None,
-        participations=None,
-        statements=None,
-        joint_statements=None,
-        mentioned_in_statements=None,
-        depositary_of=None,
-        successors=None,
-    )
+    # Every relation that refers to a state, whichever model declares it (derived, so a new one is not forgotten).
+    references = {
+        relation.name: None for relation in State._meta.related_objects if is_dataset_model(relation.related_model)
+    }
+    unused_states = State.objects.filter(**references)
     for state in unused_states:
         yield Problem(
             "treaties.state",

@@ -1,3 +1,5 @@
+"""App configuration of events and statements (part of the dataset)."""
+
 from django.apps import AppConfig
 
 
@@ -6,4 +8,6 @@ class EventsConfig(AppConfig):
 
     name = "apps.events"
     label = "events"
+    # Part of the dataset: see apps.core.registry.
+    dataset = True
     verbose_name = "Events and statements"

@@ -1,3 +1,5 @@
+"""Controlled vocabularies of events and statements: event types, participant roles, statement kinds and stances."""
+
 from django.db import models
 
 

@@ -88,43 +88,16 @@ class EventParticipant(TimeStampedModel):
     # PROTECT: a state that took part in events cannot be deleted by accident.
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(max_length=20, choices=ParticipantRole.choices, help_text="The state's part in the event.")
-    # The event's list order (date, slug), copied by database triggers (migration 0006) on every write to either
-    # table, whatever the path: ORM, admin, API, loaddata, COPY. With them, the state filters read a state's events
-    # in list order a page at a time from one index, instead of testing every event in list order for the state.
-    # serialize=False: a copy is no part of the dataset; fixtures and dumps carry the event's own date and slug.
-    event_date = models.DateField(
-        null=True,
-        blank=True,
-        editable=False,
-        serialize=False,
-        help_text="The event's date, copied by the database (list order).",
-    )
-    # Null, not "", like event_date: a participant written before its event (loaddata checks foreign keys at commit)
-    # has nothing to copy until the event's insert copies it.
-    event_slug = models.CharField(  # noqa: DJ001
-        max_length=150,
-        null=True,
-        blank=True,
-        editable=False,
-        serialize=False,
-        help_text="The event's slug, copied by the database.",
-    )
 
     objects = NaturalKeyManager("event__slug", "state__code", "role")
-    # The copied sort key is the event's, recorded in the event's history.
-    history = HistoricalRecords(app="history", excluded_fields=["event_date", "event_slug"])
+    history = HistoricalRecords(app="history")
 
     class Meta:
-        # The event's list order through the copy: the same order as ["event", ...], without joining the events
-        # (a prefetch of a treaty's participants ordered by "event" visited each of its events for the order alone).
-        ordering = ["event_date", "event_slug", "role", "state"]
-        # A state's participations in the events' list order, with the event and role: a page of a state's events
-        # (from either end), its deep pages and its count are read from this index alone (bench/explain.py at 1M).
-        indexes = [
-            models.Index(
-                fields=["state", "event_date", "event_slug", "event", "role"], name="participant_state_event_order"
-            )
-        ]
+        # By the event's key column, not "event" (which sorts by the event's own ordering through a join): an event's
+        # participants are listed together, by role, then state.
+        ordering = ["event_id", "role", "state"]
+        # A state's events (optionally in one role): the state filters read the participations from this index alone.
+        indexes = [models.Index(fields=["state", "role", "event"], name="participant_state_role_event")]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "state", "role"],

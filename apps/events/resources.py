@@ -14,9 +14,17 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from apps.sources.models import Source
 from apps.treaties.models import State, Treaty
 
+from .api.serializers import EventWriteSerializer, StatementWriteSerializer
 from .models import Event, EventCitation, Statement, StatementCitation
 
 CITATION_COLUMNS = ("source", "quote", "locator")
+
+
+def writable_fields(serializer_class) -> tuple[str, ...]:
+    """The columns of a record's CSV: what curators write through the API, declared once by its write serializer,
+    except the child lists (a row carries one citation, in CITATION_COLUMNS)."""
+    meta = serializer_class.Meta
+    return tuple(name for name in meta.fields if name not in getattr(meta, "children", ()))
 
 
 class CitedResource(resources.ModelResource):
@@ -109,18 +117,7 @@ class EventResource(CitedResource):
     class Meta:
         model = Event
         import_id_fields = ("slug",)
-        fields = (
-            "slug",
-            "type",
-            "date",
-            "date_precision",
-            "title",
-            "description",
-            "location",
-            "treaty",
-            "notes",
-            *CITATION_COLUMNS,
-        )
+        fields = (*writable_fields(EventWriteSerializer), *CITATION_COLUMNS)
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
@@ -149,24 +146,7 @@ class StatementResource(CitedResource):
     class Meta:
         model = Statement
         import_id_fields = ("slug",)
-        fields = (
-            "slug",
-            "speaker",
-            "speaker_title",
-            "on_behalf_of",
-            "joint_with",
-            "mentions",
-            "kind",
-            "stance",
-            "text",
-            "is_verbatim",
-            "date",
-            "date_precision",
-            "treaty",
-            "responds_to",
-            "notes",
-            *CITATION_COLUMNS,
-        )
+        fields = (*writable_fields(StatementWriteSerializer), *CITATION_COLUMNS)
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True

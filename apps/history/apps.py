@@ -1,3 +1,5 @@
+"""App configuration of the historical models django-simple-history keeps, apart from the dataset's fixtures."""
+
 from django.apps import AppConfig
 
 

@@ -17,7 +17,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from apps.core.api.serializers import record_url
+from django.urls import reverse
 
 from .choices import CitationStance
 from .models import Citation, Source, citation_models
@@ -28,6 +28,11 @@ PAGE_SIZE = 100
 # <cited kind>.<cited slug>.<12 hex digits>: slugs have no dots, so the parts split unambiguously.
 KEY_PATTERN = r"[a-z]+\.[-a-zA-Z0-9_]+\.[0-9a-f]{12}"
 MOTIVATIONS = {CitationStance.SUPPORTS: "describing", CitationStance.CONTRADICTS: "assessing"}
+
+
+def record_url(request, view_name: str, kwarg: str, value: str) -> str:
+    """The absolute API URL of the record whose key (URL keyword ``kwarg``) is ``value``."""
+    return request.build_absolute_uri(reverse(view_name, kwargs={kwarg: value}))
 
 
 def annotation_key(citation: Citation) -> str:

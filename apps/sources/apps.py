@@ -1,3 +1,5 @@
+"""App configuration of sources and citations (part of the dataset)."""
+
 from django.apps import AppConfig
 
 
@@ -6,4 +8,6 @@ class SourcesConfig(AppConfig):
 
     name = "apps.sources"
     label = "sources"
+    # Part of the dataset: see apps.core.registry.
+    dataset = True
     verbose_name = "Sources"

@@ -1,3 +1,5 @@
+"""Controlled vocabularies of sources and citations: kinds of document, a citation's stance."""
+
 from django.db import models
 
 

@@ -1,3 +1,5 @@
+"""App configuration of treaties, states and memberships (part of the dataset)."""
+
 from django.apps import AppConfig
 
 
@@ -6,4 +8,6 @@ class TreatiesConfig(AppConfig):
 
     name = "apps.treaties"
     label = "treaties"
+    # Part of the dataset: see apps.core.registry.
+    dataset = True
     verbose_name = "Treaties and states"

@@ -1,3 +1,5 @@
+"""Controlled vocabularies of treaties, states and memberships."""
+
 from django.db import models
 
 

@@ -8,7 +8,6 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
-from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +175,10 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = _lookup_not_found(context)
     exc = _translate(exc)
-    response = drf_exception_handler(exc, context)
+    # Imported here: rest_framework.views loads the parser classes (apps.core.api.parsers), which import this module.
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):

@@ -5,7 +5,6 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.core.api.serializers import (
-    FastRepresentationMixin,
     KeyLinkField,
     PartialDateSerializer,
     SelfLinkField,
@@ -34,7 +33,7 @@ class EventBriefSerializer(serializers.ModelSerializer):
         fields = ["slug", "url", "title"]
 
 
-class EventParticipantSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class EventParticipantSerializer(serializers.ModelSerializer):
     """A state taking part in an event, with its role."""
 
     code = serializers.CharField(source="state.code", help_text=help_text(State, "code"))
@@ -46,17 +45,14 @@ class EventParticipantSerializer(FastRepresentationMixin, serializers.ModelSeria
         fields = ["code", "url", "name", "role"]
 
 
-class EventSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class EventSerializer(serializers.ModelSerializer):
     """A dated act or happening, with the states involved and the sources that report it."""
 
     url = SelfLinkField("event-detail", "slug")
     date = PartialDateSerializer("date")
     treaty = TreatyBriefSerializer(allow_null=True, help_text=help_text(Event, "treaty"))
-    # Lists prefetched by the viewsets (Prefetch(..., to_attr=...)).
-    participants = EventParticipantSerializer(
-        many=True, source="participant_list", help_text=help_text(Event, "states")
-    )
-    citations = CitationSerializer(many=True, source="citation_list", help_text="Source passages reporting the event.")
+    participants = EventParticipantSerializer(many=True, help_text=help_text(Event, "states"))
+    citations = CitationSerializer(many=True, help_text="Source passages reporting the event.")
 
     class Meta:
         model = Event

@@ -1,3 +1,5 @@
+"""Routes of the events app: events, statements, and a treaty's timeline."""
+
 from django.urls import path
 
 from .views import EventViewSet, StatementViewSet, TreatyTimelineView

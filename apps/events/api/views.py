@@ -28,33 +28,17 @@ from .serializers import (
 
 # Unknown dates last on every database (SQLite and PostgreSQL disagree on where NULL sorts by default).
 DATE_ORDER = [F("date").asc(nulls_last=True), "slug"]
-# Treaty columns an embedded treaty brief does not show.
-TREATY_UNUSED = [f"treaty__{name}" for name in ("created_at", "updated_at", "notes", "aliases", "summary")]
 
 
 class EventViewSet(CuratedModelViewSet):
     """Dated acts and happenings: signatures, withdrawal notices, refused flights, meetings, with the states
     involved and the sources that report them."""
 
-    # Only the columns the serializer reads: timestamps and JSON fields nobody shows cost a conversion per row.
     queryset = (
         Event.objects.select_related("treaty")
-        .defer("created_at", *TREATY_UNUSED)
         .prefetch_related(
-            # to_attr: a plain list per event; through the related manager, Django clones a queryset per event.
-            Prefetch(
-                "participants",
-                EventParticipant.objects.select_related("state").only("event", "role", "state__code", "state__name"),
-                to_attr="participant_list",
-            ),
-            Prefetch(
-                "citations",
-                EventCitation.objects.select_related("source").only(
-                    *("event", "quote", "locator", "stance", "note", "prefix", "suffix", "start", "end"),
-                    *("source__slug", "source__title", "source__has_text"),
-                ),
-                to_attr="citation_list",
-            ),
+            Prefetch("participants", EventParticipant.objects.select_related("state")),
+            Prefetch("citations", EventCitation.objects.select_related("source")),
         )
         .order_by(*DATE_ORDER)
     )

@@ -3,13 +3,13 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from apps.core.api.serializers import FastRepresentationMixin, PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
 from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer, StrictSerializer
 from apps.sources.choices import CitationStance
 from apps.sources.models import Citation, Source
 
 
-class SourceBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class SourceBriefSerializer(serializers.ModelSerializer):
     """A source in brief, as embedded in the records it supports."""
 
     url = SelfLinkField("source-detail", "slug")
@@ -19,7 +19,7 @@ class SourceBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer
         fields = ["slug", "url", "title"]
 
 
-class CitationSerializer(FastRepresentationMixin, serializers.Serializer):
+class CitationSerializer(serializers.Serializer):
     """A passage of a source that supports (or contradicts) the record it is embedded in.
 
     A plain serializer, because each cited model has its own concrete citation model with this same shape.

@@ -3,13 +3,13 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from apps.core.api.serializers import FastRepresentationMixin, PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
 from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer
 from apps.sources.api.serializers import CitationSerializer, citations_write_field
 from apps.treaties.models import Membership, State, Treaty
 
 
-class TreatyBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class TreatyBriefSerializer(serializers.ModelSerializer):
     """A treaty in brief, as embedded in other records."""
 
     url = SelfLinkField("treaty-detail", "slug")
@@ -19,7 +19,7 @@ class TreatyBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer
         fields = ["slug", "url", "name", "short_name"]
 
 
-class StateBriefSerializer(FastRepresentationMixin, serializers.ModelSerializer):
+class StateBriefSerializer(serializers.ModelSerializer):
     """A state in brief, as embedded in other records."""
 
     url = SelfLinkField("state-detail", "code")

@@ -1,3 +1,5 @@
+"""Routes of the treaties app: treaties, states and memberships."""
+
 from .views import MembershipViewSet, StateViewSet, TreatyViewSet
 
 # (prefix, viewset, basename) registered on the project's router, in the order the API root lists them.

@@ -1,3 +1,5 @@
+"""``manage.py setup_roles``: re-sync the curators and reviewers groups with their roles."""
+
 from django.core.management.base import BaseCommand
 
 from apps.curation.roles import sync_roles

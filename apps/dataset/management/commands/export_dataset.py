@@ -1,3 +1,5 @@
+"""``manage.py export_dataset``: write the database back to the fixture files."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand

@@ -1,3 +1,5 @@
+"""``manage.py generate_synthetic``: fill a database with reproducible synthetic data for benchmarks."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,3 +1,5 @@
+"""``manage.py load_dataset``: migrate, then load every fixture file in dependency order."""
+
 from pathlib import Path
 
 from django.conf import settings
@@ -5,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from apps.dataset.fixtures import DATASET_MODELS, default_fixtures_dir, fixture_path
+from apps.dataset.fixtures import dataset_labels, default_fixtures_dir, fixture_path
 from apps.sources.management.commands.import_documents import write_report
 from apps.sources.services import documents_import
 
@@ -40,7 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, fixtures: Path | None, no_migrate: bool, **options):
         directory = fixtures or default_fixtures_dir()
-        paths = [fixture_path(directory, label) for label in DATASET_MODELS]
+        paths = [fixture_path(directory, label) for label in dataset_labels()]
         missing = [str(path) for path in paths if not path.is_file()]
         if missing:
             raise CommandError("Missing fixture files (run export_dataset to write them): " + ", ".join(missing))

@@ -1,3 +1,5 @@
+"""``manage.py validate_dataset``: list every problem of the loaded dataset; exit non-zero if any."""
+
 from pathlib import Path
 
 from django.conf import settings
