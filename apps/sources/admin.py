@@ -16,8 +16,10 @@ from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
 
+from . import documents
 from .choices import CitationStance
-from .models import Source
+from .models import ParagraphDecision, Source
+from .services import source_text_check, source_text_set
 
 
 class RequiredCitationFormSet(BaseInlineFormSet):
@@ -77,7 +79,9 @@ class CitationInline(admin.TabularInline):
     """Citations edited in place under the record they support: source, quote, locator, stance, note."""
 
     form = CitationForm
-    fields = ("source", "quote", "locator", "stance", "note")
+    fields = ("source", "quote", "prefix", "suffix", "locator", "stance", "note", "start", "end", "verified")
+    # Computed from the source's text on save (see Citation.clean()).
+    readonly_fields = ("start", "end", "verified")
     autocomplete_fields = ("source",)
     extra = 0
     verbose_name = "citation"
@@ -102,13 +106,26 @@ class CitationAdmin(CuratedAdmin):
     cited_field: str
     form = CitationAdminForm
 
-    list_display = ("source", "cited", "quote_excerpt", "locator", "stance")
-    list_filter = ("stance",)
+    list_display = ("source", "cited", "quote_excerpt", "locator", "stance", "verified")
+    list_filter = ("stance", "verified")
     search_fields = ("quote", "note", "locator", "source__slug", "source__title")
     list_select_related = ("source",)
 
+    readonly_fields = (*CuratedAdmin.readonly_fields, "start", "end", "verified")
+
     def get_fields(self, request, obj=None):
-        return (self.cited_field, "source", "quote", "locator", "stance", "note", "notes", TIMESTAMPS)
+        return (
+            self.cited_field,
+            "source",
+            "quote",
+            ("prefix", "suffix"),
+            "locator",
+            ("start", "end", "verified"),
+            "stance",
+            "note",
+            "notes",
+            TIMESTAMPS,
+        )
 
     def get_autocomplete_fields(self, request):
         return (self.cited_field, "source")
@@ -134,9 +151,60 @@ class CitationAdmin(CuratedAdmin):
         return obj is None or obj.stance != CitationStance.SUPPORTS or _other_support(obj)
 
 
+class SourceAdminForm(forms.ModelForm):
+    """A source, with its document uploaded as a file: checked against the dataset's hash and its citations."""
+
+    document_file = forms.FileField(
+        required=False,
+        label="Upload the document",
+        help_text="Plain text (UTF-8) or HTML, reduced to its text. It must be the document the dataset's SHA-256 "
+        "names, if it names one, and every citation of this source must be found in it.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("document_file")
+        self.text_change = None
+        if upload:
+            try:
+                text = documents.text_from_file(upload.name, upload.read())
+                self.text_change = source_text_check(source=self.instance, text=text)
+            except documents.DocumentUnreadable as error:
+                self.add_error("document_file", str(error))
+            except ValidationError as error:
+                self.add_error("document_file", error.message_dict["text"])
+        return cleaned
+
+
+class ParagraphDecisionInline(admin.TabularInline):
+    """Paragraphs of this source deliberately left uncited, each with its reason."""
+
+    model = ParagraphDecision
+    fields = ("paragraph", "reason")
+    extra = 0
+    verbose_name_plural = "paragraphs deliberately left uncited"
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+
+@admin.register(ParagraphDecision)
+class ParagraphDecisionAdmin(CuratedAdmin):
+    """Every decision to leave a paragraph uncited, across sources."""
+
+    list_display = ("source", "paragraph", "reason")
+    list_filter = ("source",)
+    search_fields = ("reason", "source__slug", "source__title")
+    list_select_related = ("source",)
+    autocomplete_fields = ("source",)
+    fields = ("source", "paragraph", "reason", "notes", TIMESTAMPS)
+
+
 @admin.register(Source)
 class SourceAdmin(CuratedAdmin):
-    """Sources: the documents every citation points into."""
+    """Sources: the documents every citation points into, with their text uploaded on this page."""
+
+    form = SourceAdminForm
+    inlines = [ParagraphDecisionInline]
+    readonly_fields = (*CuratedAdmin.readonly_fields, "text_sha256", "text_status", "text")
 
     list_display = ("slug", "title", "publisher", "kind", "language", "published_on_display", "document")
     list_filter = ("kind", "language", "published_on_precision")
@@ -145,7 +213,29 @@ class SourceAdmin(CuratedAdmin):
     fieldsets = (
         (None, {"fields": ("slug", "title", "kind", "language", partial_date_row("published_on"))}),
         ("Provenance", {"fields": ("publisher", "author", "url", "archive_url", "document")}),
+        ("Document text", {"fields": ("document_file", "text_status", "text_sha256")}),
         curation_fieldset(),
     )
 
     published_on_display = partial_date_column("published_on", "published")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A view-only user gets no upload field (the read-only form has nothing to show for it).
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "document_file"]}) for name, opts in fieldsets
+        ]
+
+    @admin.display(description="text")
+    def text_status(self, obj) -> str:
+        if obj is None or not obj.text:
+            return "Not loaded: citations of this source are accepted but marked unverified."
+        paragraphs = len(documents.paragraph_spans(obj.text))
+        return f"Loaded: {len(obj.text):,} characters, {paragraphs} paragraphs."
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.text_change is not None:
+            source_text_set(source=obj, text=form.text_change.text)
