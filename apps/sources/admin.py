@@ -19,7 +19,7 @@ from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial
 from . import documents
 from .choices import CitationStance
 from .models import ParagraphDecision, Source
-from .reader import ReaderAdminMixin, citation_prefill, coverage_summary
+from .reader import ReaderAdminMixin, citation_prefill
 from .services import source_text_check, source_text_set
 
 
@@ -270,10 +270,3 @@ class SourceAdmin(ReaderAdminMixin, CuratedAdmin):
         super().save_model(request, obj, form, change)
         if form.text_change is not None:
             source_text_set(source=obj, text=form.text_change.text)
-
-    @admin.display(description="coverage")
-    def coverage(self, obj) -> str:
-        """Paragraphs cited or deliberately left uncited, out of all, and the ones still to decide."""
-        if obj is None or obj.pk is None:
-            return "Save the source and load its document to see its coverage."
-        return coverage_summary(obj)

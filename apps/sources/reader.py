@@ -10,8 +10,10 @@ selection (see ``citation_prefill``), so every way into a citation goes through 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.apps import apps
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import documents
 from .choices import CitationStance
-from .coverage import Coverage, coverage, coverage_of
+from .coverage import Coverage, coverage, coverage_of, coverages
 from .models import QUOTE_MAX_LENGTH, ParagraphDecision, Source, citation_models
 
 # Query parameters a record's add or change form reads its first citation from (see ``citation_prefill``).
@@ -239,10 +241,30 @@ def cite_targets() -> list[dict]:
     return sorted(targets, key=lambda target: target["name"])
 
 
+class CoverageChangeList(ChangeList):
+    """A sources changelist that computes its page's coverage in one go (a few queries), not one source at a time."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        counts = coverages(self.result_list)
+        for source in self.result_list:
+            source.page_coverage = counts[source.pk]
+
+
 class ReaderAdminMixin:
     """Adds the reader to a source's admin: its page, the paragraph decisions made there, citing for a record."""
 
     reader_template = "admin/sources/source/reader.html"
+
+    def get_changelist(self, request, **kwargs):
+        return CoverageChangeList
+
+    @admin.display(description="coverage")
+    def coverage(self, obj) -> str:
+        """Paragraphs cited or deliberately left uncited, out of all, and the ones still to decide."""
+        if obj is None or obj.pk is None:
+            return "Save the source and load its document to see its coverage."
+        return coverage_summary(obj, getattr(obj, "page_coverage", None))
 
     def get_urls(self):
         opts = self.model._meta
@@ -318,11 +340,14 @@ class ReaderAdminMixin:
         return HttpResponseRedirect(f"{change_url}?{cite_query(source.pk, start, end)}")
 
 
-def coverage_summary(source: Source) -> str:
-    """ "12 of 15 paragraphs cited or decided (80%); uncited: 1, 2, 3" for the source's page and list."""
+def coverage_summary(source: Source, counts: Coverage | None = None) -> str:
+    """'12 of 15 paragraphs cited or decided (80%); uncited: 1, 2, 3', for the source's page and list.
+
+    ``counts`` is the source's coverage when the caller has it already (a changelist computes a whole page's at once).
+    """
     if not source.text:
         return "No text loaded"
-    counts = coverage(source)
+    counts = counts or coverage(source)
     summary = (
         f"{counts.cited + counts.decided} of {counts.paragraphs} paragraphs cited or decided "
         f"({counts.percent_decided:g}%)"
@@ -337,8 +362,6 @@ def _reader_url(source: Source) -> str:
 
 
 def _model(label: str):
-    from django.apps import apps
-
     return apps.get_model(label)
 
 
