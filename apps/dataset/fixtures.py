@@ -19,6 +19,7 @@ from django.db import models
 # forward-reference handling).
 DATASET_MODELS = (
     "sources.source",
+    "sources.paragraphdecision",
     "treaties.state",
     "treaties.treaty",
     "treaties.treatycitation",

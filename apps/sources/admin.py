@@ -84,7 +84,15 @@ def _other_support(citation) -> bool:
     return others.exists()
 
 
-class CitationInline(admin.TabularInline):
+class VerifiedMixin:
+    """A "verified" column: whether the citation's quote was placed in its source's loaded text."""
+
+    @admin.display(description="verified", boolean=True)
+    def verified(self, obj) -> bool | None:
+        return None if obj is None or obj.pk is None else obj.is_verified
+
+
+class CitationInline(VerifiedMixin, admin.TabularInline):
     """Citations edited in place under the record they support: source, quote, locator, stance, note."""
 
     form = CitationForm
@@ -131,14 +139,14 @@ class RequiredCitationInline(CitationInline):
     min_num = 1
 
 
-class CitationAdmin(CuratedAdmin):
+class CitationAdmin(VerifiedMixin, CuratedAdmin):
     """Every citation of one cited model, for finding a quote across records; concrete admins set the cited field."""
 
     cited_field: str
     form = CitationAdminForm
 
     list_display = ("source", "cited", "quote_excerpt", "locator", "stance", "verified")
-    list_filter = ("stance", "verified")
+    list_filter = ("stance", ("source__has_text", admin.BooleanFieldListFilter))
     search_fields = ("quote", "note", "locator", "source__slug", "source__title")
     list_select_related = ("source",)
 

@@ -62,10 +62,18 @@ class Source(TimeStampedModel):
         validators=[RegexValidator(r"^[0-9a-f]{64}$", "A SHA-256 is 64 lowercase hexadecimal digits.")],
         help_text="SHA-256 of the document's UTF-8 text (line endings as \\n): only that text can be loaded.",
     )
+    # Whether text is loaded, as a column, so API lists built from rows can say whether a citation is verified
+    # without reading the text. Kept by save() and services.source_text_set(); not in fixtures, like the text.
+    has_text = models.BooleanField(
+        default=False,
+        editable=False,
+        serialize=False,
+        help_text="Whether the document's text is loaded, so that its citations are verified against it.",
+    )
 
     objects = NaturalKeyManager("slug")
     # Who changed what and when, by every path that saves a model (admin, API, commands); see apps/curation.
-    history = HistoricalRecords(app="history", excluded_fields=["text"])
+    history = HistoricalRecords(app="history", excluded_fields=["text", "has_text"])
 
     class Meta:
         ordering = ["slug"]
@@ -77,6 +85,10 @@ class Source(TimeStampedModel):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
+    def save(self, *args, **kwargs):
+        self.has_text = bool(self.text)
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         if self.text and self.text_sha256 and documents.sha256(self.text) != self.text_sha256:
@@ -87,10 +99,6 @@ class Source(TimeStampedModel):
                 },
                 code="hash_mismatch",
             )
-
-    @property
-    def has_text(self) -> bool:
-        return bool(self.text)
 
 
 class CitationManager(models.Manager):
@@ -148,15 +156,6 @@ class Citation(TimeStampedModel):
         blank=True,
         help_text="Offset just past the quote's last character (W3C TextPositionSelector end, exclusive).",
     )
-    # Not in fixtures: a citation is verified only against a text this database holds (see clean()).
-    verified = models.BooleanField(
-        default=False,
-        editable=False,
-        serialize=False,
-        help_text="Whether the quote was found at start..end of the source's loaded text when last saved; false "
-        "while the source's text is not loaded.",
-    )
-
     # Name of the foreign key to the cited record, set by each concrete subclass.
     cited_field: ClassVar[str]
 
@@ -173,7 +172,8 @@ class Citation(TimeStampedModel):
 
     @property
     def is_verified(self) -> bool:
-        return self.verified
+        """Whether the quote was placed in its source's loaded text (a source without text leaves it unverified)."""
+        return self.start is not None and self.source.has_text
 
     def clean(self) -> None:
         super().clean()
@@ -189,7 +189,6 @@ class Citation(TimeStampedModel):
         """
         text = source.text
         if not text:
-            self.verified = False
             return
         start = self.start
         if start is not None and (self.end is None or text[start : self.end] != self.quote):
@@ -222,7 +221,6 @@ class Citation(TimeStampedModel):
             ) from None
         self.start, self.end, self.prefix, self.suffix = match.start, match.end, match.prefix, match.suffix
         self.locator = documents.locator_for(text, match.start)
-        self.verified = True
 
 
 def citation_models() -> list[type[Citation]]:
