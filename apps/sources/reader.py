@@ -349,7 +349,7 @@ def coverage_summary(source: Source, counts: Coverage | None = None) -> str:
         return "No text loaded"
     counts = counts or coverage(source)
     summary = (
-        f"{counts.cited + counts.decided} of {counts.paragraphs} paragraphs cited or decided "
+        f"{len(counts.cited) + len(counts.decided)} of {counts.paragraphs} paragraphs cited or decided "
         f"({counts.percent_decided:g}%)"
     )
     if counts.uncited:
