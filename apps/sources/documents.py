@@ -184,7 +184,7 @@ def nearest_passage(text: str, quote: str) -> str:
     end = min(len(plain_text), start + len(plain_quote)) - 1
     passage = text[offsets[start] : offsets[end] + 1]
     # Whole words: widen to the nearest word boundaries.
-    before = re.search(r"\S*$", text[: offsets[start]]).group()
+    before = re.search(r"\S*\Z", text[: offsets[start]]).group()
     after = re.match(r"\S*", text[offsets[end] + 1 :]).group()
     return (before + passage + after).strip()
 

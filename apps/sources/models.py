@@ -51,14 +51,19 @@ class Source(TimeStampedModel):
     )
     # Others' writing: kept in the database for locating quotes, never in fixtures, exports, history or the public
     # API (serialize=False keeps it out of fixtures; excluded_fields out of history).
+    # Database defaults (here and on the new citation columns): rows inserted in bulk without them stay valid.
     text = models.TextField(
         blank=True,
+        default="",
+        db_default="",
         serialize=False,
         help_text="The document's text (line endings normalised to \\n); empty until the document is imported.",
     )
     text_sha256 = models.CharField(
         max_length=64,
         blank=True,
+        default="",
+        db_default="",
         validators=[RegexValidator(r"^[0-9a-f]{64}$", "A SHA-256 is 64 lowercase hexadecimal digits.")],
         help_text="SHA-256 of the document's UTF-8 text (line endings as \\n): only that text can be loaded.",
     )
@@ -66,6 +71,7 @@ class Source(TimeStampedModel):
     # without reading the text. Kept by save() and services.source_text_set(); not in fixtures, like the text.
     has_text = models.BooleanField(
         default=False,
+        db_default=False,
         editable=False,
         serialize=False,
         help_text="Whether the document's text is loaded, so that its citations are verified against it.",
@@ -137,12 +143,16 @@ class Citation(TimeStampedModel):
     prefix = models.CharField(
         max_length=documents.CONTEXT_MAX * 2,
         blank=True,
+        default="",
+        db_default="",
         help_text="Text just before the quote in the document (W3C TextQuoteSelector prefix): as much as makes the "
         "quote unique, usually none. Computed on save when the document's text is loaded.",
     )
     suffix = models.CharField(
         max_length=documents.CONTEXT_MAX * 2,
         blank=True,
+        default="",
+        db_default="",
         help_text="Text just after the quote in the document (W3C TextQuoteSelector suffix); see prefix.",
     )
     start = models.PositiveIntegerField(

@@ -50,7 +50,8 @@ class EventViewSet(CuratedModelViewSet):
             Prefetch(
                 "citations",
                 EventCitation.objects.select_related("source").only(
-                    "event", "quote", "locator", "stance", "note", "source__slug", "source__title"
+                    *("event", "quote", "locator", "stance", "note", "prefix", "suffix", "start", "end"),
+                    *("source__slug", "source__title", "source__has_text"),
                 ),
                 to_attr="citation_list",
             ),
