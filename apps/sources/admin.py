@@ -20,6 +20,7 @@ from . import documents
 from .choices import CitationStance
 from .citations import RELATION, check_supported
 from .models import ParagraphDecision, Source
+from .reader import ReaderAdminMixin, citation_prefill
 from .services import source_text_check, source_text_set
 
 
@@ -40,6 +41,14 @@ class RequiredCitationFormSet(BaseInlineFormSet):
 
 class CitationForm(forms.ModelForm):
     """A contradicting citation says how it disagrees, in its note (validate_dataset's rule, shown on the form)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A prefix or suffix is often just the space or line break next to a repeated quote: stripping it (as form
+        # fields do by default) would leave the quote ambiguous.
+        for name in ("prefix", "suffix"):
+            if name in self.fields:
+                self.fields[name].strip = False
 
     def clean(self):
         cleaned = super().clean()
@@ -99,6 +108,28 @@ class CitationInline(VerifiedMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
+
+    # A passage selected in a source's reader opens the record's form with this inline's first row filled in
+    # (source, quote, prefix, suffix), so the curator types no quote and no locator. Django fills a main form from
+    # GET parameters but never an inline, hence this, once, for every cited model.
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        prefill = citation_prefill(request)
+        if prefill is None:
+            return formset
+
+        class PrefilledFormSet(formset):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", [prefill])
+                super().__init__(*args, **kwargs)
+
+        return PrefilledFormSet
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # The add form already shows min_num rows; a change form (or an inline with no minimum) needs one more.
+        if citation_prefill(request) is not None and (obj is not None or not self.min_num):
+            return 1
+        return super().get_extra(request, obj, **kwargs)
 
 
 class RequiredCitationInline(CitationInline):
@@ -213,21 +244,21 @@ class ParagraphDecisionAdmin(CuratedAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(CuratedAdmin):
-    """Sources: the documents every citation points into, with their text uploaded on this page."""
+class SourceAdmin(ReaderAdminMixin, CuratedAdmin):
+    """Sources: the documents every citation points into, uploaded on this page, read and cited from its reader."""
 
     form = SourceAdminForm
     inlines = [ParagraphDecisionInline]
-    readonly_fields = (*CuratedAdmin.readonly_fields, "text_sha256", "text_status", "text")
+    readonly_fields = (*CuratedAdmin.readonly_fields, "text_sha256", "text_status", "text", "coverage")
 
-    list_display = ("slug", "title", "publisher", "kind", "language", "published_on_display", "document")
+    list_display = ("slug", "title", "publisher", "kind", "language", "published_on_display", "document", "coverage")
     list_filter = ("kind", "language", "published_on_precision")
     search_fields = ("slug", "title", "publisher", "author", "document", "url")
     date_hierarchy = "published_on"
     fieldsets = (
         (None, {"fields": ("slug", "title", "kind", "language", partial_date_row("published_on"))}),
         ("Provenance", {"fields": ("publisher", "author", "url", "archive_url", "document")}),
-        ("Document text", {"fields": ("document_file", "text_status", "text_sha256")}),
+        ("Document text", {"fields": ("document_file", "text_status", "text_sha256", "coverage")}),
         curation_fieldset(),
     )
 
