@@ -18,7 +18,7 @@ from django.test import Client
 
 from apps.curation.roles import CURATORS, REVIEWERS
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
-from apps.sources.models import Source
+from apps.sources.models import ParagraphDecision, Source
 from apps.treaties.models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
 _counter = itertools.count(1)
@@ -183,6 +183,7 @@ def sample_dataset(make_source, make_state, make_treaty, make_event, make_statem
         StatementCitation.objects.create(statement=statement, source=source, quote="We regret it.")
         statements.append(statement)
     statements[0].joint_with.set([rus, usa])
+    ParagraphDecision.objects.create(source=source, paragraph=1, reason="Photo caption.")
     return {"source": source, "treaty": treaty, "states": [sun, rus, usa], "events": events, "statements": statements}
 
 

@@ -106,6 +106,12 @@ def test_event_embeds_treaty_states_and_citations(api, open_skies):
             "locator": "para. 2",
             "stance": "supports",
             "note": "",
+            # The source's text is not loaded: no position, and not verified.
+            "prefix": "",
+            "suffix": "",
+            "start": None,
+            "end": None,
+            "verified": False,
         }
     ]
 

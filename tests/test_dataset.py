@@ -12,7 +12,8 @@ from django.core.management.base import CommandError
 from apps.dataset.fixtures import dataset_labels, default_fixtures_dir, fixture_path, serialize_model
 from apps.dataset.validation import validate
 from apps.events.models import Event, Statement
-from apps.sources.models import Source
+from apps.sources import documents
+from apps.sources.models import Source, citation_models
 from apps.treaties.models import Membership, State, Treaty
 
 D = datetime.date
@@ -229,3 +230,25 @@ def test_export_is_stable_for_times_within_a_millisecond_of_the_second(dataset, 
     call_command("loaddata", str(fixture), verbosity=0)
     assert '"updated_at": "2026-11-22T09:00:07Z"' in first
     assert serialize_model(State) == first
+
+
+def test_every_citation_of_the_dataset_carries_selectors_that_match_its_document(dataset):
+    if not Path(settings.SEED_DOCUMENTS_DIR).is_dir():
+        pytest.skip(f"source documents not found at {settings.SEED_DOCUMENTS_DIR}")
+    documents_dir = Path(settings.SEED_DOCUMENTS_DIR)
+    """Each quote stands at start..end of its document as read from the seeds, with the stored context and locator."""
+    texts = {}
+    for model in citation_models():
+        for citation in model.objects.select_related("source"):
+            source = citation.source
+            if source.slug not in texts:
+                text = documents.text_from_file(source.document, (documents_dir / source.document).read_bytes())
+                assert documents.sha256(text) == source.text_sha256, source.slug
+                texts[source.slug] = text
+            text = texts[source.slug]
+            assert text[citation.start : citation.end] == citation.quote, citation
+            assert text[: citation.start].endswith(citation.prefix), citation
+            assert text[citation.end :].startswith(citation.suffix), citation
+            assert citation.locator == documents.locator_for(text, citation.start), citation
+            assert citation.is_verified
+    assert len(texts) == Source.objects.count() == 5

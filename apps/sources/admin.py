@@ -16,9 +16,12 @@ from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
 
+from . import documents
 from .choices import CitationStance
 from .citations import RELATION, check_supported
-from .models import Source
+from .models import ParagraphDecision, Source
+from .reader import ReaderAdminMixin, citation_prefill
+from .services import source_text_check, source_text_set
 
 
 class RequiredCitationFormSet(BaseInlineFormSet):
@@ -38,6 +41,14 @@ class RequiredCitationFormSet(BaseInlineFormSet):
 
 class CitationForm(forms.ModelForm):
     """A contradicting citation says how it disagrees, in its note (validate_dataset's rule, shown on the form)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A prefix or suffix is often just the space or line break next to a repeated quote: stripping it (as form
+        # fields do by default) would leave the quote ambiguous.
+        for name in ("prefix", "suffix"):
+            if name in self.fields:
+                self.fields[name].strip = False
 
     def clean(self):
         cleaned = super().clean()
@@ -73,11 +84,21 @@ def _other_stances(citation) -> list[str]:
     return list(type(citation).objects.filter(**cited).exclude(pk=citation.pk).values_list("stance", flat=True))
 
 
-class CitationInline(admin.TabularInline):
+class VerifiedMixin:
+    """A "verified" column: whether the citation's quote was placed in its source's loaded text."""
+
+    @admin.display(description="verified", boolean=True)
+    def verified(self, obj) -> bool | None:
+        return None if obj is None or obj.pk is None else obj.is_verified
+
+
+class CitationInline(VerifiedMixin, admin.TabularInline):
     """Citations edited in place under the record they support: source, quote, locator, stance, note."""
 
     form = CitationForm
-    fields = ("source", "quote", "locator", "stance", "note")
+    fields = ("source", "quote", "prefix", "suffix", "locator", "stance", "note", "start", "end", "verified")
+    # Computed from the source's text on save (see Citation.clean()).
+    readonly_fields = ("start", "end", "verified")
     autocomplete_fields = ("source",)
     extra = 0
     verbose_name = "citation"
@@ -88,6 +109,28 @@ class CitationInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
 
+    # A passage selected in a source's reader opens the record's form with this inline's first row filled in
+    # (source, quote, prefix, suffix), so the curator types no quote and no locator. Django fills a main form from
+    # GET parameters but never an inline, hence this, once, for every cited model.
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        prefill = citation_prefill(request)
+        if prefill is None:
+            return formset
+
+        class PrefilledFormSet(formset):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", [prefill])
+                super().__init__(*args, **kwargs)
+
+        return PrefilledFormSet
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # The add form already shows min_num rows; a change form (or an inline with no minimum) needs one more.
+        if citation_prefill(request) is not None and (obj is not None or not self.min_num):
+            return 1
+        return super().get_extra(request, obj, **kwargs)
+
 
 class RequiredCitationInline(CitationInline):
     """Citation inline for a record that must be cited: one citation row is always there and must be filled."""
@@ -96,19 +139,32 @@ class RequiredCitationInline(CitationInline):
     min_num = 1
 
 
-class CitationAdmin(CuratedAdmin):
+class CitationAdmin(VerifiedMixin, CuratedAdmin):
     """Every citation of one cited model, for finding a quote across records; concrete admins set the cited field."""
 
     cited_field: str
     form = CitationAdminForm
 
-    list_display = ("source", "cited", "quote_excerpt", "locator", "stance")
-    list_filter = ("stance",)
+    list_display = ("source", "cited", "quote_excerpt", "locator", "stance", "verified")
+    list_filter = ("stance", ("source__has_text", admin.BooleanFieldListFilter))
     search_fields = ("quote", "note", "locator", "source__slug", "source__title")
     list_select_related = ("source",)
 
+    readonly_fields = (*CuratedAdmin.readonly_fields, "start", "end", "verified")
+
     def get_fields(self, request, obj=None):
-        return (self.cited_field, "source", "quote", "locator", "stance", "note", "notes", TIMESTAMPS)
+        return (
+            self.cited_field,
+            "source",
+            "quote",
+            ("prefix", "suffix"),
+            "locator",
+            ("start", "end", "verified"),
+            "stance",
+            "note",
+            "notes",
+            TIMESTAMPS,
+        )
 
     def get_autocomplete_fields(self, request):
         return (self.cited_field, "source")
@@ -140,18 +196,91 @@ class CitationAdmin(CuratedAdmin):
         return True
 
 
-@admin.register(Source)
-class SourceAdmin(CuratedAdmin):
-    """Sources: the documents every citation points into."""
+class SourceAdminForm(forms.ModelForm):
+    """A source, with its document uploaded as a file: checked against the dataset's hash and its citations."""
 
-    list_display = ("slug", "title", "publisher", "kind", "language", "published_on_display", "document")
+    document_file = forms.FileField(
+        required=False,
+        label="Upload the document",
+        help_text="Plain text (UTF-8) or HTML, reduced to its text. It must be the document the dataset's SHA-256 "
+        "names, if it names one, and every citation of this source must be found in it.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("document_file")
+        self.text_change = None
+        if upload:
+            try:
+                text = documents.text_from_file(upload.name, upload.read())
+                self.text_change = source_text_check(source=self.instance, text=text)
+            except documents.DocumentUnreadable as error:
+                self.add_error("document_file", str(error))
+            except ValidationError as error:
+                self.add_error("document_file", error.message_dict["text"])
+        return cleaned
+
+
+class ParagraphDecisionInline(admin.TabularInline):
+    """Paragraphs of this source deliberately left uncited, each with its reason."""
+
+    model = ParagraphDecision
+    fields = ("paragraph", "reason")
+    extra = 0
+    verbose_name_plural = "paragraphs deliberately left uncited"
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+
+@admin.register(ParagraphDecision)
+class ParagraphDecisionAdmin(CuratedAdmin):
+    """Every decision to leave a paragraph uncited, across sources."""
+
+    list_display = ("source", "paragraph", "reason")
+    list_filter = ("source",)
+    search_fields = ("reason", "source__slug", "source__title")
+    list_select_related = ("source",)
+    autocomplete_fields = ("source",)
+    fields = ("source", "paragraph", "reason", "notes", TIMESTAMPS)
+
+
+@admin.register(Source)
+class SourceAdmin(ReaderAdminMixin, CuratedAdmin):
+    """Sources: the documents every citation points into, uploaded on this page, read and cited from its reader."""
+
+    form = SourceAdminForm
+    inlines = [ParagraphDecisionInline]
+    readonly_fields = (*CuratedAdmin.readonly_fields, "text_sha256", "text_status", "text", "coverage")
+
+    list_display = ("slug", "title", "publisher", "kind", "language", "published_on_display", "document", "coverage")
     list_filter = ("kind", "language", "published_on_precision")
     search_fields = ("slug", "title", "publisher", "author", "document", "url")
     date_hierarchy = "published_on"
     fieldsets = (
         (None, {"fields": ("slug", "title", "kind", "language", partial_date_row("published_on"))}),
         ("Provenance", {"fields": ("publisher", "author", "url", "archive_url", "document")}),
+        ("Document text", {"fields": ("document_file", "text_status", "text_sha256", "coverage")}),
         curation_fieldset(),
     )
 
     published_on_display = partial_date_column("published_on", "published")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # A view-only user gets no upload field (the read-only form has nothing to show for it).
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "document_file"]}) for name, opts in fieldsets
+        ]
+
+    @admin.display(description="text")
+    def text_status(self, obj) -> str:
+        if obj is None or not obj.text:
+            return "Not loaded: citations of this source are accepted but marked unverified."
+        paragraphs = len(documents.paragraph_spans(obj.text))
+        return f"Loaded: {len(obj.text):,} characters, {paragraphs} paragraphs."
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.text_change is not None:
+            source_text_set(source=obj, text=form.text_change.text)

@@ -30,6 +30,16 @@ class CitationSerializer(serializers.Serializer):
     locator = serializers.CharField(help_text=help_text(Citation, "locator"))
     stance = serializers.ChoiceField(choices=CitationStance.choices, help_text=help_text(Citation, "stance"))
     note = serializers.CharField(help_text=help_text(Citation, "note"))
+    # The W3C Web Annotation selectors: quote is the TextQuoteSelector's exact.
+    prefix = serializers.CharField(help_text=help_text(Citation, "prefix"))
+    suffix = serializers.CharField(help_text=help_text(Citation, "suffix"))
+    start = serializers.IntegerField(allow_null=True, help_text=help_text(Citation, "start"))
+    end = serializers.IntegerField(allow_null=True, help_text=help_text(Citation, "end"))
+    verified = serializers.BooleanField(
+        source="source.has_text",
+        help_text="Whether the quote was found in its source's text, which this database holds (start/end locate "
+        "it there); false when the source's text is not loaded, so the quote could not be checked.",
+    )
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -40,6 +50,7 @@ class SourceSerializer(serializers.ModelSerializer):
     web_url = serializers.CharField(source="url", help_text=help_text(Source, "url"))
     archive_url = serializers.CharField(help_text=help_text(Source, "archive_url"))
     published_on = PartialDateSerializer("published_on")
+    has_text = serializers.BooleanField(read_only=True, help_text=help_text(Source, "has_text"))
 
     class Meta:
         model = Source
@@ -55,6 +66,8 @@ class SourceSerializer(serializers.ModelSerializer):
             "language",
             "kind",
             "document",
+            "text_sha256",
+            "has_text",
             "notes",
             "updated_at",
         ]
@@ -69,11 +82,63 @@ class CitationWriteSerializer(StrictSerializer):
 
     source = KeyRelatedField("slug", "sources", queryset=Source.objects.all(), help_text=help_text(Citation, "source"))
     quote = serializers.CharField(help_text=help_text(Citation, "quote"))
-    locator = serializers.CharField(required=False, allow_blank=True, help_text=help_text(Citation, "locator"))
+    locator = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Where in the document the passage stands, e.g. 'para. 3'. Derived from the position (and what is "
+        "given here ignored) when the source's text is loaded; kept as given otherwise.",
+    )
     stance = serializers.ChoiceField(
         choices=CitationStance.choices, required=False, help_text=help_text(Citation, "stance")
     )
     note = serializers.CharField(required=False, allow_blank=True, help_text=help_text(Citation, "note"))
+    # Untrimmed: the spaces next to a quote are part of its context.
+    prefix = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=64, help_text=help_text(Citation, "prefix")
+    )
+    suffix = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=64, help_text=help_text(Citation, "suffix")
+    )
+    start = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Optional: computed from the quote. When given, it must be where the quote stands in the source's "
+        "text (W3C TextPositionSelector start), which also says which occurrence of a repeated quote is meant.",
+    )
+    end = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        help_text="Optional: computed from the quote. When given, start plus the quote's length.",
+    )
+
+    def validate(self, attrs):
+        """A position given must frame the quote in the source's text (the model then derives the rest)."""
+        start, end = attrs.get("start"), attrs.get("end")
+        if start is None and end is None:
+            return attrs
+        if start is None or end is None:
+            missing = "start" if start is None else "end"
+            raise serializers.ValidationError({missing: "Give start and end together, or neither."})
+        text, quote = attrs["source"].text, attrs["quote"]
+        if not text:
+            return attrs
+        if end > len(text) or start > end:
+            raise serializers.ValidationError(
+                {
+                    "end" if end > len(text) else "start": f"Out of range: the text of '{attrs['source'].slug}' has "
+                    f"{len(text)} characters; give 0 <= start <= end <= {len(text)}, or leave both out."
+                }
+            )
+        if text[start:end] != quote:
+            raise serializers.ValidationError(
+                {
+                    "start": f"Characters {start}-{end} of '{attrs['source'].slug}' are not the quote: they read "
+                    f'"{text[start:end][:80]}". Give the quote\'s own position, or leave start and end out.'
+                }
+            )
+        return attrs
 
 
 def citations_write_field(what: str) -> CitationWriteSerializer:

@@ -1,0 +1,150 @@
+"""Shapes of the per-source endpoints (coverage, text, annotations), for the OpenAPI schema only.
+
+The views build these documents directly; the serializers here only describe them. The annotation shapes follow
+the W3C Web Annotation Data Model's JSON-LD serialisation (https://www.w3.org/TR/annotation-model/).
+"""
+
+from drf_spectacular.utils import PolymorphicProxySerializer, inline_serializer
+from rest_framework import serializers
+
+
+class ParagraphListSerializer(serializers.Serializer):
+    """Some of a document's paragraphs: how many, and their numbers."""
+
+    count = serializers.IntegerField(help_text="How many paragraphs.")
+    paragraphs = serializers.ListField(child=serializers.IntegerField(), help_text="Their numbers, ascending.")
+
+
+class CoverageSerializer(serializers.Serializer):
+    """How much of a source's document the dataset has decided, paragraph by paragraph."""
+
+    source = serializers.CharField(help_text="The source's slug.")
+    text_loaded = serializers.BooleanField(help_text="Whether the document's text is loaded (else nothing is known).")
+    paragraphs = serializers.IntegerField(allow_null=True, help_text="Paragraphs in the text (non-empty lines).")
+    cited = ParagraphListSerializer(help_text="Paragraphs some citation quotes from.")
+    decided = ParagraphListSerializer(help_text="Paragraphs deliberately left uncited, each with a reason.")
+    uncited = ParagraphListSerializer(allow_null=True, help_text="Paragraphs neither cited nor decided.")
+    percent_decided = serializers.FloatField(
+        allow_null=True, help_text="Cited and decided paragraphs, in percent of all (one decimal)."
+    )
+
+
+class ParagraphSpanSerializer(serializers.Serializer):
+    """Where a paragraph stands in the text."""
+
+    number = serializers.IntegerField(help_text="Paragraph number ('para. N').")
+    start = serializers.IntegerField(help_text="Offset of its first character.")
+    end = serializers.IntegerField(help_text="Offset just past its last character.")
+
+
+class SourceTextSerializer(serializers.Serializer):
+    """A source's document text, as citations' positions count it."""
+
+    source = serializers.CharField(help_text="The source's slug.")
+    text_sha256 = serializers.CharField(help_text="SHA-256 of the text's UTF-8 bytes.")
+    text = serializers.CharField(help_text="The document's text.")
+    paragraphs = ParagraphSpanSerializer(many=True, help_text="Each paragraph's span in the text.")
+
+
+def _optional(field: serializers.Field) -> serializers.Field:
+    field.required = False
+    return field
+
+
+def _shape(name: str, doc: str, fields: dict) -> serializers.Serializer:
+    """A described component whose field names may be JSON-LD keywords ("@context"), which classes cannot declare."""
+    serializer = inline_serializer(name, fields=fields, help_text=doc)
+    type(serializer).__doc__ = doc
+    return serializer
+
+
+def _text(description: str, **kwargs) -> serializers.CharField:
+    return serializers.CharField(help_text=description, **kwargs)
+
+
+CONTEXT_FIELD = {"@context": _text("The Web Annotation JSON-LD context: http://www.w3.org/ns/anno.jsonld.")}
+SELECTOR = _shape(
+    "AnnotationSelector",
+    "A W3C selector: TextQuoteSelector (exact, prefix, suffix) or TextPositionSelector (start, end).",
+    {
+        "type": _text("'TextQuoteSelector' or 'TextPositionSelector'."),
+        "exact": _optional(_text("TextQuoteSelector: the quote.")),
+        "prefix": _optional(_text("TextQuoteSelector: text just before it, when needed to single it out.")),
+        "suffix": _optional(_text("TextQuoteSelector: text just after it, when needed to single it out.")),
+        "start": _optional(serializers.IntegerField(help_text="TextPositionSelector: first character's offset.")),
+        "end": _optional(serializers.IntegerField(help_text="TextPositionSelector: offset past the last character.")),
+    },
+)
+BODY = _shape(
+    "AnnotationBody",
+    "A body of the annotation: the cited record (a Dataset), or the citation's note (a TextualBody).",
+    {
+        "id": _optional(_text("Dataset: the cited record's API URL.")),
+        "type": _text("'Dataset' (the cited record) or 'TextualBody' (the citation's note)."),
+        "format": _text("Media type: application/json for the record, text/plain for the note."),
+        "value": _optional(_text("TextualBody: the citation's note.")),
+        "purpose": _optional(_text("TextualBody: 'commenting'.")),
+    },
+)
+TARGET = _shape(
+    "AnnotationTarget",
+    "The cited passage: the document, narrowed by the selectors.",
+    {
+        "source": _text("The document: its web address when known, else the source's API URL."),
+        "selector": serializers.ListField(
+            child=SELECTOR, help_text="A TextQuoteSelector, then a TextPositionSelector when the text is loaded."
+        ),
+    },
+)
+ANNOTATION_FIELDS = {
+    "id": _text("This annotation's stable URL."),
+    "type": _text("'Annotation'."),
+    "motivation": _text("'describing' for a supporting citation, 'assessing' for a contradicting one."),
+    "created": serializers.DateTimeField(help_text="When the citation was created."),
+    "modified": serializers.DateTimeField(help_text="When the citation was last changed."),
+    "body": serializers.ListField(child=BODY, help_text="The cited record, and the citation's note if any."),
+    "target": TARGET,
+}
+ANNOTATION = _shape("Annotation", "One citation as a W3C Web Annotation.", ANNOTATION_FIELDS)
+ANNOTATION_ITEM = _shape(
+    "AnnotationDocument", "One citation as a W3C Web Annotation, with its context.", CONTEXT_FIELD | ANNOTATION_FIELDS
+)
+PART_OF = _shape(
+    "AnnotationCollectionRef",
+    "The collection a page belongs to.",
+    {
+        "id": _text("The collection's URL."),
+        "label": _text("The collection's name."),
+        "total": serializers.IntegerField(help_text="Annotations in the whole collection."),
+    },
+)
+COLLECTION = _shape(
+    "AnnotationCollection",
+    "A source's citations as a W3C AnnotationCollection: its size and its first and last pages.",
+    CONTEXT_FIELD
+    | {
+        "id": _text("The collection's URL."),
+        "type": _text("'AnnotationCollection'."),
+        "label": _text("The collection's name."),
+        "total": serializers.IntegerField(help_text="How many annotations it holds."),
+        "first": _optional(_text("URL of the first page (absent when empty).")),
+        "last": _optional(_text("URL of the last page (absent when empty).")),
+    },
+)
+PAGE = _shape(
+    "AnnotationPage",
+    "One page of a source's annotation collection.",
+    CONTEXT_FIELD
+    | {
+        "id": _text("This page's URL."),
+        "type": _text("'AnnotationPage'."),
+        "partOf": PART_OF,
+        "startIndex": serializers.IntegerField(help_text="Position of the page's first annotation in the collection."),
+        "prev": _optional(_text("URL of the previous page (absent on the first).")),
+        "next": _optional(_text("URL of the next page (absent on the last).")),
+        "items": serializers.ListField(child=ANNOTATION, help_text="The page's annotations, at most 100."),
+    },
+)
+ANNOTATION_DOCUMENT = PolymorphicProxySerializer(
+    component_name="AnnotationCollectionOrPage", serializers=[COLLECTION, PAGE], resource_type_field_name=None
+)
