@@ -365,6 +365,8 @@ def test_resources_and_their_parts_come_from_the_api_routes_and_the_models():
         "events.eventparticipant": "event",
         "events.eventcitation": "event",
         "events.statementcitation": "statement",
+        # A paragraph deliberately left uncited belongs to its source (its coverage): an update of the source.
+        "sources.paragraphdecision": "source",
     }
 
 
