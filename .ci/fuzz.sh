@@ -45,7 +45,7 @@ print(Token.objects.get_or_create(user=user)[0].key)
 " | tail -n 1 | tr -d '[:space:]')
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-.venv/bin/gunicorn treatyapi.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile "$OUT/access.log" \
+.venv/bin/gunicorn -c gunicorn.conf.py treatyapi.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile "$OUT/access.log" \
   --error-logfile "$OUT/server.log" 2>>"$OUT/server.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -2,9 +2,9 @@
 """Load benchmark of Treaty API on SQLite and PostgreSQL, with its baselines measured in the same run.
 
 For each backend: build a database of synthetic data (``generate_synthetic``; reused while size, seed, generator and
-migrations are unchanged), start the app under gunicorn (one sync worker per core), count each scenario's queries
-through Django's test client, drive bounded load with wrk over 127.0.0.1, and print req/s, p50, p99 and queries per
-request, with ratios to three baselines:
+migrations are unchanged), start the app under gunicorn (gunicorn.conf.py: one threaded worker per core), count
+each scenario's queries through Django's test client, drive bounded load with wrk over 127.0.0.1, and print req/s,
+p50, p99 and queries per request, with ratios to three baselines:
 
   floor     a plain Django view in bench/views.py: the same page of events with .values() + JsonResponse
   ceiling   a precomputed static JSON response through the same middleware
@@ -315,6 +315,9 @@ def gunicorn_command(options) -> list[str]:
         "-m",
         "gunicorn",
         "treatyapi.wsgi:application",
+        # The production settings (threaded workers); the options below override its bind and worker count.
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
         "--workers",
         str(options.workers),
         "--bind",

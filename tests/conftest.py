@@ -6,6 +6,8 @@ Below them: a small dataset touching every model, admin users in each role, and 
 
 import datetime
 import itertools
+import os
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -281,6 +283,8 @@ def open_skies(
     inf = make_treaty(
         slug="inf", name="Intermediate-Range Nuclear Forces Treaty", kind="bilateral", status="terminated"
     )
+    # Every treaty is cited; writes refuse one that is not (apps/sources/citations.py).
+    make_treaty_citation(inf, quote="The INF Treaty was signed in 1987.")
     tass = make_source(
         slug="tass-2021-russia-withdrawal", title="Russia quits Open Skies", publisher="TASS", language="ru"
     )
@@ -431,8 +435,20 @@ def fresh_cache(settings):
     version, so a cache kept across tests (or across runs, as the default directory cache is) would serve pages of
     data that no longer exists.
     """
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
-    caches["default"].clear()
+    settings.CACHES = caches_for_tests()
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
+def caches_for_tests() -> dict:
+    """In-process caches, or with CACHE_URL=redis://... (CI) the Redis it names, a database per xdist worker."""
+    from treatyapi.settings import caches_from_url
+
+    url = os.environ.get("CACHE_URL", "")
+    if url.startswith("redis://"):
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+        return caches_from_url(urlsplit(url)._replace(path=f"/{worker + 1}").geturl())
+    return caches_from_url("locmem://tests")
 
 
 # --- Writes ------------------------------------------------------------------------------------------------------

@@ -91,7 +91,9 @@ def test_deleting_the_last_citation_is_refused(sample_dataset, curator_client, a
     data = admin_form_data(curator_client.get(url)) | {"citations-0-DELETE": "on"}
     response = curator_client.post(url, data)
     assert response.status_code == 200
-    assert any("Cite at least one source" in str(error) for error in _inline_errors(response, "citations"))
+    assert any(
+        "needs at least one citation that supports it" in str(error) for error in _inline_errors(response, "citations")
+    )
     assert event.citations.count() == 1
 
 
@@ -155,7 +157,9 @@ def test_only_a_contradicting_citation_is_refused(event_add, curator_client):
     url, data = event_add
     data |= {"citations-0-stance": "contradicts", "citations-0-note": "Reports a different date."}
     response = curator_client.post(url, data)
-    assert any("supports this event" in str(error) for error in _inline_errors(response, "citations"))
+    assert any(
+        "needs at least one citation that supports it" in str(error) for error in _inline_errors(response, "citations")
+    )
     assert not Event.objects.filter(slug="us-withdrawal-effective").exists()
 
 

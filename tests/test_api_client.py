@@ -4,6 +4,7 @@
 so CI fails rather than skips when the client is missing. In a plain test run it is skipped until generated.
 """
 
+import datetime
 import importlib
 import os
 import sys
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from apps.events.models import Event
+from apps.treaties.models import Membership
 from apps.treaties.models import Treaty as TreatyModel
 
 pytestmark = [pytest.mark.clients, pytest.mark.slow]
@@ -84,3 +86,43 @@ def test_generated_client_lists_open_skies_events_and_fetches_a_treaty(api_clien
     assert isinstance(error, Error)
     assert error.status == 400
     assert error.errors[0].parameter == "treaty"
+
+
+def test_generated_client_fetches_a_list_as_csv(api_client_package, dataset, live_server):
+    """The CSV path is an operation of its own: the client reads its text instead of parsing a JSON page."""
+    import csv
+    import io
+
+    from treaty_api_client import Client
+    from treaty_api_client.api.events import events_list_csv
+    from treaty_api_client.api.memberships import memberships_list_csv
+
+    client = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    text = events_list_csv.sync(client=client, treaty="open-skies")
+    assert isinstance(text, str)
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert len(rows) == Event.objects.filter(treaty__slug="open-skies").count() >= 1
+    assert {row["treaty.slug"] for row in rows} == {"open-skies"}
+
+    memberships = memberships_list_csv.sync(
+        client=client, treaty="open-skies", state="usa", as_of=datetime.date(2020, 6, 1)
+    )
+    (usa,) = csv.DictReader(io.StringIO(memberships.removeprefix("\ufeff")))
+    assert usa["status"] == "withdrawing"
+
+
+def test_generated_client_follows_a_treatys_links_to_its_memberships(api_client_package, dataset, live_server):
+    """A link in a record is a URL the client's own HTTP session follows unchanged, parsed by the generated model."""
+    from treaty_api_client import Client
+    from treaty_api_client.api.treaties import treaties_retrieve
+    from treaty_api_client.models import PaginatedMembershipList, PaginatedTimelineEntryList
+
+    client = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    treaty = treaties_retrieve.sync("open-skies", client=client)
+    assert treaty.memberships_url == f"{live_server.url}/api/memberships/?treaty=open-skies"
+    response = client.get_httpx_client().get(treaty.memberships_url)
+    memberships = PaginatedMembershipList.from_dict(response.json())
+    assert memberships.count == Membership.objects.filter(treaty__slug="open-skies").count() >= 1
+    assert {membership.treaty.slug for membership in memberships.results} == {"open-skies"}
+    timeline = PaginatedTimelineEntryList.from_dict(client.get_httpx_client().get(treaty.timeline_url).json())
+    assert timeline.count >= 1

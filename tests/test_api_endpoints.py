@@ -20,9 +20,9 @@ ENDPOINTS = {
 
 
 def test_api_root_lists_every_endpoint(api):
-    """The API root links the six collections."""
+    """The API root links the six collections, then the other entry points (tests/test_api_links.py)."""
     root = api("/api/")
-    assert list(root) == ["treaties", "states", "memberships", "events", "statements", "sources"]
+    assert list(root)[:6] == ["treaties", "states", "memberships", "events", "statements", "sources"]
     assert root["events"] == "http://testserver/api/events/"
 
 

@@ -141,9 +141,10 @@ def test_tokens_are_throttled_per_user(open_skies, curator_api, settings):
 
 
 def test_throttle_counts_live_in_the_shared_cache(open_skies, settings):
-    """The counters are in the default cache (CACHE_URL), which every process shares, not in process memory."""
+    """The counters are in the throttle cache (from CACHE_URL), which every process shares, apart from the pages."""
     from django.core.cache import caches
 
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "5/min", "user": None}}
     APIClient().get("/api/events/", {"page_size": 2})
-    assert caches["default"].get("throttle_anon_127.0.0.1")
+    assert caches["throttle"].get("throttle_anon_127.0.0.1")
+    assert caches["default"].get("throttle_anon_127.0.0.1") is None

@@ -43,8 +43,11 @@ def _corpus_once(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def corpus(_corpus_once, db, settings):
-    # Every request renders: a cached body would make both renderings the same response.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    # Every request renders: a cached body would make both renderings the same response. Every alias is a dummy, so
+    # the data version is new on each request and not even the in-process copy of recent pages can answer.
+    from treatyapi.settings import caches_from_url
+
+    settings.CACHES = caches_from_url("dummy://")
 
 
 def both_renderings(client, monkeypatch, url: str) -> tuple[bytes, bytes]:

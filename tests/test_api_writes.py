@@ -70,6 +70,9 @@ NEW = {
     ),
 }
 NEW["events"][1].update(date="2021-01-01", participants=[{"state": "rus", "role": "actor"}])
+# Every cited record is created with a supporting citation (apps/sources/citations.py).
+NEW["events"][1]["citations"] = [{"source": "tass-2021-russia-withdrawal", "quote": "They met in 2021."}]
+NEW["statements"][1]["citations"] = [{"source": "tass-2021-russia-withdrawal", "quote": "We take note, he said."}]
 ENDPOINTS = list(NEW)
 
 

@@ -8,6 +8,7 @@ chromium``) and the Playwright Python package, never a downloaded browser. Scree
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -197,3 +198,43 @@ def test_curator_reads_the_open_skies_page_and_previews_a_csv_import(page, trans
     assert "needs a citation" in errors.inner_text()
     _shot(page, "09-csv-import-preview-row-errors")
     assert not Event.objects.filter(slug="new-meeting").exists()
+
+
+def test_a_visitor_reads_the_front_page_and_a_curator_comes_back_to_it_from_the_desk(page, transactional_db):
+    """On the real dataset: / shows the treaties with their counts and links; the admin's "View site" leads back."""
+    call_command("load_dataset", no_migrate=True, verbosity=0)
+    page.goto("/")
+    _shot(page, "10-front-page")
+    assert page.title().startswith("Treaty API")
+    treaty = Treaty.objects.get(slug="open-skies")
+    cells = page.locator("tr[data-slug='open-skies'] td")
+    assert cells.nth(0).inner_text() == treaty.short_name
+    assert [cells.nth(i).inner_text() for i in (2, 3, 4)] == [
+        str(treaty.memberships.count()),
+        str(treaty.events.count()),
+        str(treaty.statements.count()),
+    ]
+    assert page.locator("#treaties tbody tr").count() == Treaty.objects.count()
+    assert "Last changed on" in page.inner_text("#last-change")
+
+    # Its links lead where they say.
+    page.click("#link-changes")
+    assert page.url.endswith("/api/changes/")
+    assert page.request.get("/api/changes/").json()["results"]
+    page.go_back()
+    page.click("tr[data-slug='open-skies'] td:nth-child(3) a")
+    page.wait_for_url("**/api/memberships/?treaty=open-skies")
+    page.goto("/")
+    page.click("#link-docs")
+    page.wait_for_selector(".swagger-ui")
+    page.goto("/")
+    page.click("#link-admin")
+    page.wait_for_selector("#id_username")
+
+    curator = User.objects.create_user("curator", password=PASSWORD, is_staff=True)
+    curator.groups.add(Group.objects.get(name=CURATORS))
+    _log_in(page)
+    page.click("text=View site")
+    page.wait_for_selector("#treaties")
+    assert urlsplit(page.url).path == "/"
+    _shot(page, "11-front-page-from-the-desk")

@@ -54,7 +54,7 @@ def test_preview_lists_row_errors_and_writes_nothing(good_event_row, curator_cli
     assert result.has_validation_errors()
     errors = {row.number: row.error.message_dict for row in result.invalid_rows}
     assert set(errors) == {2, 3, 4}
-    assert "needs a citation" in errors[2]["quote"][0]
+    assert "needs at least one citation that supports it" in errors[2]["quote"][0]
     assert "1st of its month" in errors[3]["date"][0]
     assert "no-such-source" in errors[4]["source"][0]
     assert "confirm_form" not in response.context
@@ -109,3 +109,147 @@ def test_exported_statements_import_back_unchanged(sample_dataset, curator_clien
     assert not result.has_validation_errors() and not result.has_errors()
     assert {row.import_type for row in result.rows} == {"skip"}
     assert Statement.history.count() == before
+
+
+# --- Curation desk hardening: formulas escaped on export, the previewed file bound to its curator, used once -----
+
+
+def _export(client, name: str) -> bytes:
+    url = reverse(f"admin:events_{name}_export")
+    form = client.get(url).context["form"]
+    columns = {field: "on" for field in form.fields if field.startswith(f"{name}resource_")}
+    response = client.post(url, {"format": "0", "resource": "0", **columns})
+    assert response["Content-Type"].startswith("text/csv")
+    return response.content
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x")', "+1", "-1 reasons", "@SUM(A1)", "\tTab", "\rCR", "'=quoted"]
+)
+def test_export_escapes_spreadsheet_formulas_and_imports_back_unchanged(sample_dataset, curator_client, text):
+    """Cells a spreadsheet would run get a leading apostrophe, as in the API's CSV; the import reads them back."""
+    statement = sample_dataset["statements"][1]
+    statement.text = text
+    statement.save()
+    statement.citations.update(quote=text)
+    content = _export(curator_client, "statement")
+    row = next(r for r in csv.DictReader(io.StringIO(content.decode())) if r["slug"] == statement.slug)
+    assert row["text"] == row["quote"] == f"'{text}"
+    if text[0] in "\t\r":
+        return  # the import reads leading whitespace as it always has; the round trip is about formulas
+    upload = SimpleUploadedFile("statements.csv", content, content_type="text/csv")
+    result = _preview(curator_client, "statement", upload).context["result"]
+    assert not result.has_validation_errors() and not result.has_errors()
+    assert {row.import_type for row in result.rows} == {"skip"}
+
+
+def _previewed(client, good_event_row, sample_dataset):
+    response = _preview(client, "event", _csv(EVENT_COLUMNS, [good_event_row]))
+    assert not response.context["result"].has_validation_errors()
+    return response.context["confirm_form"].initial
+
+
+def test_a_confirm_imports_once_and_a_second_is_a_message(sample_dataset, good_event_row, curator_client):
+    confirm = _previewed(curator_client, good_event_row, sample_dataset)
+    url = reverse("admin:events_event_process_import")
+    assert curator_client.post(url, confirm).status_code == 302
+    assert Event.objects.filter(slug=good_event_row["slug"]).count() == 1
+    again = curator_client.post(url, confirm, follow=True)
+    assert again.status_code == 200
+    assert "already imported" in " ".join(str(m) for m in again.context["messages"])
+    assert Event.objects.filter(slug=good_event_row["slug"]).count() == 1
+
+
+def test_a_preview_is_confirmed_only_by_its_curator(sample_dataset, good_event_row, curator_client, curator):
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    confirm = _previewed(curator_client, good_event_row, sample_dataset)
+    other = User.objects.create_user("other-curator", is_staff=True)
+    other.groups.add(Group.objects.get(name="curators"))
+    other_client = Client()
+    other_client.force_login(other)
+    response = other_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+    assert "not yours" in " ".join(str(m) for m in response.context["messages"])
+    assert not Event.objects.filter(slug=good_event_row["slug"]).exists()
+    # Still there for its own curator.
+    assert curator_client.post(reverse("admin:events_event_process_import"), confirm).status_code == 302
+    assert Event.objects.filter(slug=good_event_row["slug"]).exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["passwd", "../../etc/passwd", "/etc/hostname", "00000000-0000-0000-0000-000000000000"]
+)
+def test_a_confirm_never_reads_a_posted_file_name(sample_dataset, good_event_row, curator_client, tmp_path, name):
+    """Whatever name is posted, nothing outside the curator's own previews is read or deleted: a message, not a 500."""
+    import tempfile
+    from pathlib import Path
+
+    planted = Path(tempfile.gettempdir()) / "treatyapi-planted.csv"
+    planted.write_text(",".join(EVENT_COLUMNS) + "\n")
+    confirm = _previewed(curator_client, good_event_row, sample_dataset) | {"import_file_name": name}
+    for posted in (name, planted.name):
+        confirm["import_file_name"] = posted
+        response = curator_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+        assert response.status_code == 200
+        assert "Nothing was imported" in " ".join(str(m) for m in response.context["messages"])
+    assert planted.exists()
+    planted.unlink()
+    assert not Event.objects.filter(slug=good_event_row["slug"]).exists()
+
+
+def _wait_for_background_imports():
+    from apps.curation.imports import _threads
+
+    while _threads:
+        _threads.pop().join(timeout=60)
+
+
+def _bulk_rows(good_event_row, count: int, changes=None) -> list[dict]:
+    rows = [good_event_row | {"slug": f"bulk-{n}", "quote": f"Quote {n}."} for n in range(1, count + 1)]
+    for n, change in (changes or {}).items():
+        rows[n - 1] |= change
+    return rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_runs_in_the_background_and_says_what_it_wrote(
+    sample_dataset, good_event_row, curator, curator_client, settings
+):
+    """Past the inline limit, the confirm answers at once with a status page; the import is committed in batches,
+    recorded with the curator, and the page then gives the totals."""
+    settings.CURATION_IMPORT_INLINE_ROWS, settings.CURATION_IMPORT_BATCH_ROWS = 2, 2
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 5)))
+    confirm = response.context["confirm_form"].initial
+    started = curator_client.post(reverse("admin:events_event_process_import"), confirm)
+    assert started.status_code == 302 and "/import/" in started["Location"]
+    _wait_for_background_imports()
+    assert Event.objects.filter(slug__startswith="bulk-").count() == 5
+    assert {event.history.get().history_user for event in Event.objects.filter(slug__startswith="bulk-")} == {curator}
+    status = curator_client.get(started["Location"])
+    assert "Imported all 5 rows: 5 new, 0 updated, 0 unchanged." in status.content.decode()
+    again = curator_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+    assert "already imported" in " ".join(str(m) for m in again.context["messages"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_background_import_that_stops_says_which_rows_were_written(
+    sample_dataset, good_event_row, make_source, curator_client, settings
+):
+    """A row refused at import time (its source deleted since the preview) stops the import: the batches before it
+    are written, its own is not, and the status page says so."""
+    settings.CURATION_IMPORT_INLINE_ROWS, settings.CURATION_IMPORT_BATCH_ROWS = 2, 2
+    doomed = make_source(slug="doomed-source")
+    rows = _bulk_rows(good_event_row, 5, {4: {"source": "doomed-source"}})
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, rows))
+    confirm = response.context["confirm_form"].initial
+    doomed.delete()
+    started = curator_client.post(reverse("admin:events_event_process_import"), confirm)
+    _wait_for_background_imports()
+    assert sorted(Event.objects.filter(slug__startswith="bulk-").values_list("slug", flat=True)) == [
+        "bulk-1",
+        "bulk-2",
+    ]
+    status = curator_client.get(started["Location"]).content.decode()
+    assert "Stopped: 2 of 5 rows written" in status
+    assert "Row 4 was refused" in status

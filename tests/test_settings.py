@@ -68,7 +68,8 @@ def test_postgres_url_selects_postgresql():
         DATABASE_URL="postgres://curator:pw@db.example:6543/treaties",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-5:] == ["django.db.backends.postgresql", "db.example", "6543", "treaties", "curator"]
+    # Django's PostgreSQL backend, with every wait on the server bounded (apps/core/db/postgresql).
+    assert result.stdout.split()[-5:] == ["apps.core.db.postgresql", "db.example", "6543", "treaties", "curator"]
 
 
 @pytest.mark.slow
@@ -104,3 +105,21 @@ def test_app_starts_under_gunicorn_on_an_empty_sqlite_file(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_local_settings_in_the_env_file_reach_every_new_shell(tmp_path):
+    """A .env holding DEBUG=1 (what the README's first command writes) lets a later command run in a new shell, such
+    as createsuperuser, start without exporting anything; the environment still wins over the file."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\n")
+    started = _manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", ENV_FILE=str(env_file))
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip().splitlines()[-1] == "True"
+    overridden = _manage("check", ENV_FILE=str(env_file), DEBUG="0")
+    assert overridden.returncode != 0
+    assert "SECRET_KEY is not set" in overridden.stderr
+
+
+def test_the_suite_reads_no_env_file():
+    """pytest-env empties ENV_FILE, so a developer's .env cannot change what the tests (and their servers) see."""
+    assert os.environ["ENV_FILE"] == ""

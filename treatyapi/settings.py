@@ -1,6 +1,9 @@
 """Settings for Treaty API: one module, everything that differs between machines comes from the environment.
 
-Variables (all documented in the README):
+Variables (all documented in the README), read from the environment, then from ``ENV_FILE`` (default ``.env`` in the
+project directory, git-ignored) for any variable the environment does not set, so local settings persist across
+shells (the README's first command writes ``DEBUG=1`` there):
+    ENV_FILE         the file of local settings; empty to read none (the test suite reads none).
     DEBUG            "1"/"true" turns on debug mode; off unless set.
     SECRET_KEY       required unless DEBUG is on (a development key is used then).
     DATABASE_URL     default: a SQLite file inside the project; postgres://user:pass@host:port/name for PostgreSQL.
@@ -12,15 +15,24 @@ Variables (all documented in the README):
     API_CACHE_TIMEOUT  seconds a cached API response is kept (default 600); writes invalidate it sooner.
 """
 
+import datetime
 import hashlib
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Local settings that persist across shells: without them, `manage.py createsuperuser` in a new shell failed for want
+# of the DEBUG the first shell exported. The environment still wins over the file (override=False).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -58,6 +70,16 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 
+# The origin the API's links are built on (https://treaties.example.org), whatever Host a request claims. Unset, links
+# use the request's own scheme and host, and cached pages are kept per host (see apps/core/api/origin.py).
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "").strip()
+if PUBLIC_URL:
+    _public = urlsplit(PUBLIC_URL)
+    if _public.scheme not in {"http", "https"} or not _public.netloc or _public.path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"PUBLIC_URL={PUBLIC_URL!r} is not an origin; give scheme and host only, e.g. https://treaties.example.org"
+        )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -73,12 +95,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "import_export",
+    # Locks out an address after repeated failed admin logins (AXES_* below).
+    "axes",
     "apps.core",
     "apps.sources",
     "apps.treaties",
     "apps.events",
     "apps.dataset",
     "apps.history",
+    "apps.changes",
+    "apps.front",
     # Last, so that its post_migrate role sync runs after every other app's permissions exist.
     "apps.curation",
 ]
@@ -88,16 +114,21 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the cache, so cached API responses get their CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
+    # Links on PUBLIC_URL, before the cache, which keys pages by origin only without it.
+    "apps.core.api.origin.PublicOriginMiddleware",
     # Before sessions and auth: a cached API response skips them. It only serves anonymous, cookie-less GETs.
     "apps.core.caching.APICacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # CommonMiddleware, but a write under /api/ missing its trailing slash is a 404, not a redirect losing its body.
+    "apps.core.api.slashes.APICommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Lets history records name the user behind any save made while serving a request (admin or API).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "treatyapi.urls"
@@ -127,12 +158,31 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database that stops answering must cost a request seconds, not a worker: connecting, a statement and a wait for
+# a lock are bounded (a 503 with Retry-After, see apps/core/api/exceptions.py). 0 turns a limit off (e.g. for a long
+# migration: DB_STATEMENT_TIMEOUT=0 python manage.py migrate).
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
+DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "5"))
+DB_LOCK_TIMEOUT = float(os.environ.get("DB_LOCK_TIMEOUT", "3"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The server enforces statement_timeout and lock_timeout; a server that is stalled (paused, or a network path
+    # that swallows packets) enforces nothing, so the backend also bounds each wait for an answer on the client side.
+    DATABASES["default"]["ENGINE"] = "apps.core.db.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": DB_CONNECT_TIMEOUT,
+            "options": f"-c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)} "
+            f"-c lock_timeout={int(DB_LOCK_TIMEOUT * 1000)}",
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a curator writes; IMMEDIATE avoids "database is locked" on upgrade to write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             "transaction_mode": "IMMEDIATE",
+            # How long a writer waits for another's lock before "database is locked" (answered 503).
+            "timeout": DB_LOCK_TIMEOUT,
         }
     )
     # Tests use a file too: an in-memory database shared between threads locks whole tables instead of waiting, so
@@ -142,33 +192,65 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", str(Path(tempfile.gettempdir()) / _test_db))
 
 
-def cache_from_url(url: str) -> dict:
-    """A CACHES entry from CACHE_URL; the cache must be shared by every process that serves the API."""
+def caches_from_url(url: str) -> dict:
+    """The CACHES aliases, all derived from the one CACHE_URL that every process serving the API shares.
+
+    Three aliases, so that what anonymous traffic fills can never push out what must stay: ``default`` holds cached
+    API pages (evictable, and bounded), ``throttle`` the rate-limit counters, ``version`` the data version (one key,
+    never evicted). On Redis they are key prefixes of one database; a Redis ``maxmemory-policy`` must then be a
+    ``volatile-*`` one, which evicts only entries with a timeout and so never the data version (see the README).
+    """
     scheme, _, rest = url.partition("://")
     if scheme in {"redis", "rediss"}:
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        # Tolerant of an unreachable Redis (a miss, not a 500), with short socket timeouts so a stalled Redis
+        # costs milliseconds, not a worker.
+        redis = {
+            "BACKEND": "apps.core.cache_backends.TolerantRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        return {alias: {**redis, "KEY_PREFIX": alias} for alias in ("default", "throttle", "version")}
     if scheme == "file":
+        file = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
         return {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": rest,
-            "OPTIONS": {"MAX_ENTRIES": 10_000},
+            "default": {**file, "LOCATION": f"{rest}/pages", "OPTIONS": {"MAX_ENTRIES": 10_000}},
+            # One counter per client address that made an uncached request in the last minute.
+            "throttle": {**file, "LOCATION": f"{rest}/throttle", "OPTIONS": {"MAX_ENTRIES": 50_000}},
+            # One key: culling (which starts at MAX_ENTRIES) can never reach it.
+            "version": {**file, "LOCATION": f"{rest}/version"},
         }
     if scheme == "locmem":
-        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "treatyapi"}
+        name = rest or "treatyapi"
+        locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        return {alias: {**locmem, "LOCATION": f"{name}-{alias}"} for alias in ("default", "throttle", "version")}
     if scheme == "dummy":
-        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        return {alias: dummy for alias in ("default", "throttle", "version")}
     raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://, file:///dir, locmem:// or dummy://.")
 
 
 # A directory cache is shared by the gunicorn workers of one machine with no extra service; several machines need
 # CACHE_URL=redis://...
-CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", f"file://{BASE_DIR / 'var' / 'cache'}"))}
+CACHES = caches_from_url(os.environ.get("CACHE_URL", f"file://{BASE_DIR / 'var' / 'cache'}"))
 API_CACHE_PREFIX = "/api/"
 API_CACHE_TIMEOUT = int(os.environ.get("API_CACHE_TIMEOUT", "600"))
 # Responses that depend on the code only, kept across data writes.
 API_CACHE_DATA_FREE_PATHS = ["/api/schema/"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a login from a locked-out address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Failed admin logins: after AXES_FAILURE_LIMIT from one address (the API's rule for who the client is, NUM_PROXIES
+# included), that address is refused for AXES_COOLOFF_MINUTES. Attempts are kept in the database, which every
+# process shares and nothing evicts; a successful login resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_CLIENT_IP_CALLABLE = "apps.core.api.throttling.client_address"
+AXES_RESET_ON_SUCCESS = True
+# No banner on every process start; failures and lockouts are still logged (with the address only).
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -227,6 +309,10 @@ SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 # exporting only reads, so the view permission is enough.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# A confirmed CSV file of more rows than this is imported in the background, in committed batches of
+# CURATION_IMPORT_BATCH_ROWS, with a status page: at tens of rows a second, more would pass gunicorn's timeout.
+CURATION_IMPORT_INLINE_ROWS = int(os.environ.get("CURATION_IMPORT_INLINE_ROWS", "200"))
+CURATION_IMPORT_BATCH_ROWS = 500
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.AutoSchema",
@@ -244,17 +330,20 @@ REST_FRAMEWORK = {
     # Reads are anonymous. Writes need the model's add/change/delete permission (the curators group): scripts send
     # "Authorization: Token <key>", the browser its session cookie and CSRF token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, with failures counted toward the anonymous rate of the address.
+        "apps.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.ModelPermissionsOrAnonReadOnly"],
-    # Counted in the shared cache (CACHE_URL), so the limits hold across processes and machines.
+    # Counted in the shared cache's "throttle" alias (CACHE_URL), so the limits hold across processes and machines.
     "DEFAULT_THROTTLE_CLASSES": ["apps.core.api.throttling.AnonThrottle", "apps.core.api.throttling.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "300/min"),
         "user": os.environ.get("THROTTLE_USER", "1200/min"),
     },
-    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if "NUM_PROXIES" in os.environ else None,
+    # 0 unless proxies are declared: the socket's address is the client's, and X-Forwarded-For (which any client can
+    # write) is ignored. DRF's own default (None) would trust that header's first address.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -282,6 +371,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.add_write_links",
         "apps.core.api.schema.document_empty_filters",
+        "apps.core.api.schema.add_servers_and_page_examples",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -295,6 +385,7 @@ SPECTACULAR_SETTINGS = {
     },
     # Enum components named after the choices they come from, so generated clients keep stable type names.
     "ENUM_NAME_OVERRIDES": {
+        "ChangeAction": "apps.changes.models.ChangeAction",
         "DatePrecision": "apps.core.partial_dates.DatePrecision",
         "SourceKind": "apps.sources.choices.SourceKind",
         "CitationStance": "apps.sources.choices.CitationStance",

@@ -1,7 +1,8 @@
 """Writes of a record with its dependent rows, in one transaction, through the models' own rules.
 
 The API (and any script) writes through these, so a record, its many-to-many links and its child rows (citations,
-participants) are saved together or not at all, each checked by its model's ``full_clean()``.
+participants) are saved together or not at all, each checked by its model's ``full_clean()``, and the record's rules
+that span those rows (a model's ``clean_related()``: a cited record keeps a supporting citation) checked last.
 """
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,8 @@ def record_save(*, record: models.Model, fields: dict, links: dict | None = None
 
     ``links`` maps a many-to-many field to the records it now holds; ``children`` maps a reverse relation
     (``citations``, ``participants``) to the list of field values of its new rows, which replace the old ones.
-    A relation left out is left as it is.
+    A relation left out is left as it is. Then the record's ``clean_related()``, when its model has one, checks the
+    rules that need the rows as written; a ``ValidationError`` from it undoes the whole write.
     """
     for name, value in fields.items():
         setattr(record, name, value)
@@ -25,6 +27,8 @@ def record_save(*, record: models.Model, fields: dict, links: dict | None = None
         getattr(record, name).set(values)
     for name, rows in (children or {}).items():
         children_replace(record=record, relation=name, rows=rows)
+    if hasattr(record, "clean_related"):
+        record.clean_related()
     return record
 
 

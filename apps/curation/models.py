@@ -1,2 +1,50 @@
-"""No models. The module exists because Django sends post_migrate only to apps with a models module, and the
-roles are synced on this app's post_migrate (see apps.py)."""
+"""The curation desk's own records: CSV imports a curator previewed and may confirm.
+
+(Django also sends post_migrate only to apps with a models module; the roles are synced on it, see apps.py.)
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "previewed, waiting for confirmation"
+    RUNNING = "running", "importing in the background"
+    DONE = "done", "imported"
+    FAILED = "failed", "stopped"
+
+
+class PendingImport(models.Model):
+    """A previewed CSV file, kept until the curator who previewed it confirms it, once.
+
+    django-import-export's own temporary storages (a file in the temporary directory, the cache, the media storage)
+    take the file name the confirm form posts back, from anyone: any file of the temporary directory could be read
+    (and deleted). Here the posted token finds a file only for the user who uploaded it, for the model it was
+    previewed on, and the confirm deletes it in the import's transaction, so a second confirm finds nothing.
+
+    A file too large to import within a request is confirmed by moving it to ``running`` (once: the update matches
+    only a ``previewed`` row) and imported in the background in batches, each committed with its progress; the row
+    then says what was written, and where and why an import stopped.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="What the confirm posts.")
+    # CASCADE: a pending import is the user's own draft; it goes with the account.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, help_text="The curator who previewed the file."
+    )
+    model = models.CharField(max_length=100, help_text="The model it was previewed for, e.g. 'events.event'.")
+    data = models.BinaryField(help_text="The uploaded file, as uploaded (emptied once imported).")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    total_rows = models.PositiveIntegerField(default=0, help_text="Rows in the file, once confirmed.")
+    done_rows = models.PositiveIntegerField(default=0, help_text="Rows imported and committed so far.")
+    report = models.TextField(blank=True, help_text="What the import did, or why it stopped.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was previewed.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="Last progress; a running import updates it per batch.")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.model} import by {self.user} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
-from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV
 
 from apps.core.admin import (
@@ -14,6 +13,7 @@ from apps.core.admin import (
     partial_date_column,
     partial_date_row,
 )
+from apps.curation.imports import CuratedImportMixin
 from apps.sources.admin import CitationAdmin, RequiredCitationInline
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
@@ -69,7 +69,7 @@ TreatyAdmin.inlines = [*TreatyAdmin.inlines, TreatyEventListInline]
 
 
 @admin.register(Event)
-class EventAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
+class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
     """Events: dated acts about states and treaties, each with the sources that report it."""
 
     resource_classes = [EventResource]
@@ -99,7 +99,7 @@ class EventAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(ImportExportMixin, CitationCountMixin, CuratedAdmin):
+class StatementAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
     """Statements: what was said, by whom, for which state, with what stance, and where it was reported."""
 
     resource_classes = [StatementResource]

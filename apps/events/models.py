@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
+from apps.sources.citations import CitedRecord
 from apps.sources.models import Citation, Source, citation_constraints
 from apps.treaties.models import State, Treaty
 
@@ -18,7 +19,7 @@ STATEMENT_TEXT_MAX_LENGTH = 1000
 STATEMENT_TEXT_MISSING_MESSAGE = "A statement needs its words, quoted or closely paraphrased."
 
 
-class Event(TimeStampedModel):
+class Event(CitedRecord, TimeStampedModel):
     """A dated act or happening: a signature, a withdrawal notice, a refused flight, a meeting.
 
     Treaty acts (signature ... suspension) name their treaty; context events (an exercise) may not.
@@ -127,7 +128,7 @@ class EventCitation(Citation):
         constraints = citation_constraints("eventcitation", "event")
 
 
-class Statement(TimeStampedModel):
+class Statement(CitedRecord, TimeStampedModel):
     """Something a person or body said: the words as reported, who said them, for whom, and with what stance."""
 
     slug = models.SlugField(max_length=150, unique=True, help_text="Stable key of the statement, used in URLs.")

@@ -1,16 +1,18 @@
 """CSV import and export of events and statements in the admin (django-import-export).
 
 Rows are keyed by slug, so an import updates the records it names and creates the others. Each row may carry one
-citation (``source`` slug, ``quote``, ``locator``); a row creating a record must, because every event and statement
-is cited (see apps/sources/admin.py). Rows are saved one by one with ``save()`` (never bulk), so the history records
-each imported change with the importing curator, and the preview (a dry run in a rolled-back transaction) lists
-every row's errors by column before anything is written.
+citation (``source`` slug, ``quote``, ``locator``), which supports the record; a row creating a record (or changing
+one that has no supporting citation) must, by the rule of apps/sources/citations.py. Rows are saved one by one with
+``save()`` (never bulk), so the history records each imported change with the importing curator, and the preview (a
+dry run in a rolled-back transaction) lists every row's errors by column before anything is written.
 """
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
+from apps.core.api.renderers import escape_formula, unescape_formula
+from apps.sources.citations import RELATION, check_supported
 from apps.sources.models import Source
 from apps.treaties.models import State, Treaty
 
@@ -50,11 +52,14 @@ class CitedResource(resources.ModelResource):
     def _citation_errors(self, instance, row) -> dict[str, list[str]]:
         source_slug, quote = (row.get("source") or "").strip(), (row.get("quote") or "").strip()
         if not source_slug and not quote:
-            if instance.pk is None:
-                name = instance._meta.verbose_name
-                return {"quote": [f"A new {name} needs a citation: fill in the source (its slug) and the quote."]}
+            # The row adds no citation (a CSV citation always supports): the record must already have one.
+            try:
+                check_supported(instance)
+            except ValidationError as error:
+                hint = "Fill in the source (its slug) and the quote."
+                return {"quote": [f"{message} {hint}" for message in error.message_dict[RELATION]]}
             return {}
-        source = Source.objects.filter(slug=source_slug).first()
+        source = self._source(source_slug)
         if source is None:
             return {"source": [f"No source with the slug '{source_slug}'; give the slug of an existing source."]}
         citation = self.citation_model(source=source, quote=quote, locator=(row.get("locator") or "").strip())
@@ -77,7 +82,14 @@ class CitedResource(resources.ModelResource):
         lookup = {self.cited_field: instance, "source__slug": source_slug, "quote": quote}
         if instance.pk is not None and self.citation_model.objects.filter(**lookup).exists():
             return None
-        return {"source": Source.objects.get(slug=source_slug), "quote": quote}
+        return {"source": self._source(source_slug), "quote": quote}
+
+    def _source(self, slug: str) -> Source | None:
+        """The source with this slug; each is read once per import (a file cites few sources in many rows)."""
+        cache = self.__dict__.setdefault("_sources", {})
+        if slug not in cache:
+            cache[slug] = Source.objects.filter(slug=slug).first()
+        return cache[slug]
 
     def after_save_instance(self, instance, row, **kwargs) -> None:
         new = self._new_citation(instance, row)
@@ -85,6 +97,17 @@ class CitedResource(resources.ModelResource):
             self.citation_model.objects.create(
                 **{self.cited_field: instance}, **new, locator=(row.get("locator") or "").strip()
             )
+
+    def export_field(self, field, instance, **kwargs):
+        # A cell a spreadsheet would run as a formula ("=HYPERLINK(...)" in a quote) is escaped as in the API's CSV.
+        value = super().export_field(field, instance, **kwargs)
+        return escape_formula(value) if isinstance(value, str) else value
+
+    def before_import_row(self, row, **kwargs) -> None:
+        # What export_field escaped is read back as it was stored.
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = unescape_formula(value)
 
     def filter_export(self, queryset, **kwargs):
         return super().filter_export(queryset, **kwargs).prefetch_related("citations__source")

@@ -2,10 +2,10 @@
 
 Uncited records: refused, not drafted. A Treaty, Event, Statement or Membership cannot be saved from the admin
 without at least one *supporting* citation, nor left without one by deleting its last supporting citation or turning
-it into a contradicting one (inline or from the citation's own page). This is the dataset validator's rule applied
-where the curator works, so nothing the API publishes is uncited and no draft flag has to be filtered out of every
-API query and fixture. A record is added with its first citation in one form: the citation inline sits on the same
-page.
+it into a contradicting one (inline or from the citation's own page). The rule is ``apps.sources.citations``'s, the
+one the API, the CSV import and the dataset validator apply, asked here before saving so the curator sees it on the
+form; nothing the API publishes is uncited and no draft flag has to be filtered out of every API query and fixture.
+A record is added with its first citation in one form: the citation inline sits on the same page.
 """
 
 from django import forms
@@ -18,25 +18,24 @@ from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial
 
 from . import documents
 from .choices import CitationStance
+from .citations import RELATION, check_supported
 from .models import ParagraphDecision, Source
 from .services import source_text_check, source_text_set
 
 
 class RequiredCitationFormSet(BaseInlineFormSet):
-    """Citation formset that refuses to leave its record without a supporting citation."""
+    """Citation formset that refuses to leave its record without a supporting citation (the one rule, asked with
+    the stances of the rows the form keeps, before anything is saved)."""
 
     def clean(self) -> None:
         super().clean()
         if any(self.errors):
             return
         kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-        if not any(form.cleaned_data.get("stance") == CitationStance.SUPPORTS for form in kept):
-            name = self.instance._meta.verbose_name
-            raise ValidationError(
-                f"Cite at least one source that supports this {name}: give the source and the quoted passage below, "
-                f"with stance 'Supports'. Every {name} in the dataset rests on a supporting passage.",
-                code="citation_required",
-            )
+        try:
+            check_supported(self.instance, [form.cleaned_data.get("stance") for form in kept])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict[RELATION]) from None
 
 
 class CitationForm(forms.ModelForm):
@@ -58,21 +57,22 @@ class CitationAdminForm(CitationForm):
         cleaned = super().clean()
         citation = self.instance
         # While the form cleans, the instance still holds the stored values; they are copied over it afterwards.
-        was_supporting = citation.pk is not None and citation.stance == CitationStance.SUPPORTS
-        if was_supporting and cleaned.get("stance") == CitationStance.CONTRADICTS and not _other_support(citation):
-            self.add_error(
-                "stance",
-                "This is the record's only supporting citation; add another supporting one before marking this one "
-                "as contradicting.",
-            )
+        if citation.pk is None or not cleaned.get("stance"):
+            return cleaned
+        record = getattr(citation, citation.cited_field)
+        # Moved to another record, it no longer counts for this one.
+        moved = cleaned.get(citation.cited_field) not in (None, record)
+        try:
+            check_supported(record, [*_other_stances(citation), *([] if moved else [cleaned["stance"]])])
+        except ValidationError as error:
+            self.add_error(citation.cited_field if moved else "stance", error.message_dict[RELATION])
         return cleaned
 
 
-def _other_support(citation) -> bool:
-    """Whether the record ``citation`` supports has another supporting citation."""
+def _other_stances(citation) -> list[str]:
+    """The stances of the other citations of the record ``citation`` is about."""
     cited = {citation.cited_field: getattr(citation, f"{citation.cited_field}_id")}
-    others = type(citation).objects.filter(**cited, stance=CitationStance.SUPPORTS).exclude(pk=citation.pk)
-    return others.exists()
+    return list(type(citation).objects.filter(**cited).exclude(pk=citation.pk).values_list("stance", flat=True))
 
 
 class VerifiedMixin:
@@ -156,7 +156,13 @@ class CitationAdmin(VerifiedMixin, CuratedAdmin):
         if not super().has_delete_permission(request, obj):
             return False
         # The last supporting citation of a record stays: replace it on the record's own page instead.
-        return obj is None or obj.stance != CitationStance.SUPPORTS or _other_support(obj)
+        if obj is None:
+            return True
+        try:
+            check_supported(getattr(obj, obj.cited_field), _other_stances(obj))
+        except ValidationError:
+            return False
+        return True
 
 
 class SourceAdminForm(forms.ModelForm):

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 from apps.core.api.filters import FilterSet, KeyFilter, updated_after_filter
 from apps.core.partial_dates import period_contains_q
 from apps.treaties.choices import MembershipRole, MembershipStatus, TreatyKind, TreatyStatus
-from apps.treaties.models import Membership, State, Treaty
+from apps.treaties.models import Membership, State, Treaty, status_as_of_q
 
 
 def state_filter(label: str, **kwargs) -> KeyFilter:
@@ -77,18 +77,30 @@ class MembershipFilterSet(FilterSet):
     treaty = treaty_filter("Only memberships in this treaty (slug), e.g. open-skies.")
     state = state_filter("Only memberships of this state (alpha-3 code, any case), e.g. RUS.")
     role = django_filters.ChoiceFilter(choices=MembershipRole.choices, label="Only memberships with this role.")
-    status = django_filters.ChoiceFilter(choices=MembershipStatus.choices, label="Only memberships with this status.")
+    status = django_filters.ChoiceFilter(
+        choices=MembershipStatus.choices,
+        method="filter_status",
+        label="Only memberships with this status (with as_of, the status on that day).",
+    )
     updated_after = updated_after_filter("memberships")
     as_of = django_filters.DateFilter(
         method="filter_as_of",
         label="Only memberships running on this day (YYYY-MM-DD): joined on or before it and not yet left. An "
         "unknown joining or leaving date leaves that side open, and a date known only to the month or year counts "
-        "when its period could include the day. Combine with role=party for the parties on that day.",
+        "when its period could include the day. Combine with role=party for the parties on that day. The "
+        "time-dependent fields then describe that day: `status` (and the `status` filter), `withdrawal_notified_on` "
+        "and `left_on`. A notice or end dated after the day (or in a month or year not over by then) is null and "
+        "the status is the one before it (`active`, or `withdrawing` once notice was given); a status the sources "
+        "do not date is kept as it is.",
     )
 
     class Meta:
         model = Membership
         fields = []
+
+    def filter_status(self, queryset, name, value):
+        day = self.form.cleaned_data.get("as_of")
+        return queryset.filter(status=value) if day is None else queryset.filter(status_as_of_q(value, day))
 
     def filter_as_of(self, queryset, name, value):
         return queryset.filter(period_contains_q("joined_on", "left_on", value))

@@ -1,5 +1,7 @@
 """Treaties, states, and the period in which a state takes part in a treaty."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -7,7 +9,15 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel, validate_aliases
-from apps.core.partial_dates import PartialDate, not_before_q, partial_date_constraints, precision_field
+from apps.core.partial_dates import (
+    DatePrecision,
+    PartialDate,
+    ends_on_or_after_q,
+    not_before_q,
+    partial_date_constraints,
+    precision_field,
+)
+from apps.sources.citations import CitedRecord
 from apps.sources.models import Citation, Source, citation_constraints
 
 from .choices import MembershipRole, MembershipStatus, StateKind, TreatyDomain, TreatyKind, TreatyStatus
@@ -72,7 +82,7 @@ class State(TimeStampedModel):
         return (self.code,)
 
 
-class Treaty(TimeStampedModel):
+class Treaty(CitedRecord, TimeStampedModel):
     """A treaty or political agreement. Its key dates (signed, in force, ended) come from its events."""
 
     slug = models.SlugField(max_length=100, unique=True, help_text="Stable key of the treaty, e.g. 'open-skies'.")
@@ -129,7 +139,7 @@ class TreatyCitation(Citation):
         constraints = citation_constraints("treatycitation", "treaty")
 
 
-class Membership(TimeStampedModel):
+class Membership(CitedRecord, TimeStampedModel):
     """The period in which a state takes part in a treaty, consistent with the state's events for that treaty.
 
     "Who was party on D" is the query ``joined_on <= D < left_on``, an unknown date leaving that side open.
@@ -238,6 +248,49 @@ class Membership(TimeStampedModel):
     def overlaps(self, other: "Membership") -> bool:
         """Whether two membership periods may overlap; an unknown bound is open-ended."""
         return not (_ends_before(self, other) or _ends_before(other, self))
+
+
+# --- A membership as it stood on a day ------------------------------------------------------------------------
+# The time-dependent fields of a membership are its status and the two dates that change it: the withdrawal notice
+# and the end. As of a day D, a dated change counts once the sources place it on or before D: a day on or before D, a
+# month or year that ended before D (a notice "in February 2019" counts from 1 March, as the ``as_of`` filter keeps a
+# membership that ended "in February 2019" on every day of February). A change dated later
+# (or possibly later) is not yet known on D: its date is hidden and the status is the one before it. A change the
+# sources do not date (a "withdrawn" membership with no dates) cannot be placed, so the stored status is kept.
+# The ``as_of`` filter keeps only memberships that may be running on D, so an end that counts never reaches a list.
+
+
+def _counts_on(date: PartialDate | None, day: datetime.date) -> bool:
+    if date is None:
+        return False
+    return date.start <= day if date.precision == DatePrecision.DAY else date.end < day
+
+
+def membership_as_of(
+    status: str, notified: PartialDate | None, left: PartialDate | None, day: datetime.date
+) -> tuple[str, PartialDate | None, PartialDate | None]:
+    """(status, withdrawal notice, end) of a membership as they stood on ``day`` (the rule above)."""
+    if _counts_on(left, day):
+        return status, notified, left
+    if _counts_on(notified, day):
+        return MembershipStatus.WITHDRAWING, notified, None
+    if notified is not None or left is not None:
+        return MembershipStatus.ACTIVE, None, None
+    return status, None, None
+
+
+def status_as_of_q(status: str, day: datetime.date) -> models.Q:
+    """The memberships whose status on ``day`` (``membership_as_of``) is ``status``, among those the ``as_of``
+    filter keeps (whose end does not count on ``day``): the same rule, as a query."""
+    notified = models.Q(withdrawal_notified_on__isnull=False) & ~ends_on_or_after_q(
+        "withdrawal_notified_on", day, strictly=True
+    )
+    dated = models.Q(withdrawal_notified_on__isnull=False) | models.Q(left_on__isnull=False)
+    if status == MembershipStatus.WITHDRAWING:
+        return notified | (~dated & models.Q(status=status))
+    if status == MembershipStatus.ACTIVE:
+        return (dated & ~notified) | (~dated & models.Q(status=status))
+    return ~dated & models.Q(status=status)
 
 
 def _ends_before(first: Membership, second: Membership) -> bool:

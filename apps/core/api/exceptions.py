@@ -1,13 +1,18 @@
 """One error shape for every error the API answers, so a client handles errors in one place."""
 
 import logging
+import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +146,10 @@ def _dependents(error: ProtectedError | RestrictedError) -> list[dict]:
 
 def _translate(exc):
     """Django and database errors a write can raise, as the API's exceptions (never a 500)."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django's check of the declared length, before our parser reads a byte; it would be an HTML 400.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(serializers.as_serializer_error(exc))
     if isinstance(exc, ProtectedError | RestrictedError):
@@ -193,6 +202,10 @@ def exception_handler(exc, context):
         code = exc.default_code if isinstance(exc, exceptions.APIException) else "error"
         errors = getattr(exc, "parameter_errors", None)
         response.data = error_body(response.status_code, code, str(getattr(exc, "detail", exc)), errors)
+    request = context.get("request")
+    if request is not None:
+        # Errors are JSON whatever the endpoint renders: the schema's first renderer is YAML, the docs' HTML.
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
     return response
 
 
@@ -201,11 +214,49 @@ def not_found_view(request, exception=None):
     if not request.path.startswith("/api/"):
         return defaults.page_not_found(request, exception)
     detail = f"No endpoint at {request.path}; the API root /api/ lists them."
+    if not request.path.endswith("/") and _resolves(f"{request.path_info}/"):
+        detail = f"No endpoint at {request.path}; the address ends with a slash: {request.path}/ (not redirected)."
     return JsonResponse(error_body(404, "not_found", detail), status=404)
 
 
+def bad_request_view(request, exception=None):
+    """Django's 400 (a disallowed Host, a malformed request Django refuses before any view) in the API's error shape
+    under /api/ (``handler400``)."""
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    return JsonResponse(error_body(400, "bad_request", "The request is malformed or not allowed here."), status=400)
+
+
+def permission_denied_view(request, exception=None):
+    """Django's 403 in the API's error shape under /api/ (``handler403``)."""
+    if not request.path.startswith("/api/"):
+        return defaults.permission_denied(request, exception)
+    return JsonResponse(error_body(403, "permission_denied", "You may not do this."), status=403)
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
 def server_error_view(request):
-    """Django's 500, in the API's error shape under /api/ (``handler500``); details go to the log, not the client."""
+    """Django's 500, in the API's error shape under /api/ (``handler500``); details go to the log, not the client.
+
+    A database that cannot be reached (raised anywhere: a middleware loading the session, an admin view) is not a
+    bug but an outage: a 503 with ``Retry-After``, JSON under /api/ and a plain page elsewhere (the admin).
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        unavailable = DatabaseUnavailable()
+        headers = {"Retry-After": str(unavailable.wait)}
+        if request.path.startswith("/api/"):
+            body = error_body(503, unavailable.default_code, str(unavailable.detail))
+            return JsonResponse(body, status=503, headers=headers)
+        text = "The database is unavailable for a moment; nothing was changed. Retry shortly.\n"
+        return HttpResponse(text, status=503, content_type="text/plain; charset=utf-8", headers=headers)
     if not request.path.startswith("/api/"):
         return defaults.server_error(request)
     return JsonResponse(

@@ -4,6 +4,8 @@ Every query parameter an endpoint does not know is refused with 400: a typo such
 answering the unfiltered list would be a wrong answer that looks right.
 """
 
+import datetime
+
 import django_filters
 from django import forms
 from django.conf import settings
@@ -13,6 +15,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
+from apps.core.caching import QUERY_CHECKED
 from apps.core.partial_dates import overlaps_range_q
 
 
@@ -102,9 +105,26 @@ def partial_date_before(field: str, what: str) -> django_filters.DateFilter:
     )
 
 
+class MomentAfterFilter(django_filters.IsoDateTimeFilter):
+    """``>=`` a moment, including moments whose UTC time falls outside the years 1-9999 Python can hold.
+
+    ``0001-01-01T00:00:00+01:00`` is a valid ISO 8601 moment, but in UTC it is in year 0: converting it for the
+    database (SQLite stores UTC text) raised OverflowError, a 500 on every list. Such a moment is before or after
+    every record, so the answer is known without asking the database.
+    """
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value.astimezone(datetime.UTC)
+            except OverflowError:
+                return qs if value.year == datetime.MINYEAR else qs.none()
+        return super().filter(qs, value)
+
+
 def updated_after_filter(what: str) -> django_filters.IsoDateTimeFilter:
     """Records changed at or after a moment, so a mirror can sync incrementally."""
-    return django_filters.IsoDateTimeFilter(
+    return MomentAfterFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label=f"Only {what} changed at or after this moment (ISO 8601, e.g. 2024-05-01T00:00:00Z), for mirrors "
@@ -138,9 +158,10 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
-def check_parameters(request, view, filterset_class) -> None:
-    """Raise a 400 naming every query parameter the view does not accept, or repeats without accepting many."""
-    accepted = list(filterset_class.base_filters) if filterset_class else []
+def check_parameters(request, view, filterset_class, *, accepted: tuple | list = ()) -> None:
+    """Raise a 400 naming every query parameter the view does not accept (its filters, its pagination's, ``format``
+    and ``accepted``), or repeats without accepting many."""
+    accepted = [*accepted, *(filterset_class.base_filters if filterset_class else [])]
     paginator = getattr(view, "paginator", None) if getattr(view, "action", "list") == "list" else None
     if paginator is not None:
         accepted += [paginator.page_query_param, paginator.page_size_query_param]
@@ -169,3 +190,5 @@ def check_parameters(request, view, filterset_class) -> None:
             errors[name] = [ErrorDetail(f"Give '{name}' once; it takes a single value.", "repeated")]
     if errors:
         raise ValidationError(errors)
+    # Every parameter is one the endpoint reads: the response cache may store the answer under this query string.
+    setattr(getattr(request, "_request", request), QUERY_CHECKED, True)

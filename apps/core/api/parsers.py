@@ -34,8 +34,26 @@ def check_text(data, path: str = "") -> dict:
     return errors
 
 
+# A record's body is an object of lists of objects (citations): three levels. Deeper is a mistake or an attack, and
+# every recursive walk of it (ours, DRF's) would risk Python's recursion limit.
+MAX_DEPTH = 20
+_TOO_DEEP = f"The request body nests arrays or objects more than {MAX_DEPTH} levels deep."
+
+
+def _depth(data) -> int:
+    """How deeply ``data`` nests lists and objects, walked without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((item, level + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 class StrictJSONParser(JSONParser):
-    """JSON bodies of at most ``API_MAX_BODY_BYTES``, UTF-8, an object at the top, no NUL or lone surrogates."""
+    """JSON bodies of at most ``API_MAX_BODY_BYTES``, UTF-8, an object at the top, at most ``MAX_DEPTH`` levels
+    deep, no NUL or lone surrogates."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.API_MAX_BODY_BYTES
@@ -52,8 +70,12 @@ class StrictJSONParser(JSONParser):
             raise ParseError(f"The request body is not valid UTF-8 (byte {error.start}).") from None
         except ValueError as error:
             raise ParseError(f"The request body is not valid JSON: {error}.") from None
+        except RecursionError:
+            raise ParseError(_TOO_DEEP) from None
         if not isinstance(data, dict):
             raise ParseError("The request body must be a JSON object.")
+        if _depth(data) > MAX_DEPTH:
+            raise ParseError(_TOO_DEEP)
         if errors := check_text(data):
             raise ValidationError(errors)
         return data

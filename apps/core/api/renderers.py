@@ -18,8 +18,17 @@ LIST_SEPARATOR = "; "
 
 
 def escape_formula(value: str) -> str:
-    """Prefix a cell that would start a spreadsheet formula, so it is shown as text and never run."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+    """Prefix a cell that would start a spreadsheet formula, so it is shown as text and never run.
+
+    A cell already starting with an apostrophe gets one more (a spreadsheet shows one apostrophe less), so that
+    ``unescape_formula`` restores every value exactly.
+    """
+    return f"'{value}" if value.startswith((*FORMULA_PREFIXES, "'")) else value
+
+
+def unescape_formula(value: str) -> str:
+    """The value ``escape_formula`` was given: a CSV exported by the admin imports back unchanged."""
+    return value[1:] if value.startswith("'") and value[1:].startswith((*FORMULA_PREFIXES, "'")) else value
 
 
 def columns(serializer: serializers.Serializer, prefix: str = "") -> list[str]:

@@ -30,7 +30,7 @@ from rest_framework import serializers
 from rest_framework.relations import HyperlinkedIdentityField, HyperlinkedRelatedField
 from rest_framework.response import Response
 
-from .serializers import PartialDateSerializer, partial_date_representation
+from .serializers import ListLinkField, PartialDateSerializer, list_link, partial_date_representation
 
 # Fields that show a text column as it is (CharField.to_representation is str(), a ChoiceField's value its key).
 VERBATIM_FIELDS = (serializers.CharField, serializers.ChoiceField)
@@ -120,6 +120,8 @@ class RowPlan:
             return self._partial_date(field.date_field)
         if isinstance(field, HyperlinkedIdentityField):
             return self._link(field, self.prefix + field.lookup_field)
+        if isinstance(field, ListLinkField):
+            return self._list_link(field)
         if isinstance(field, HyperlinkedRelatedField):
             return self._link(field, f"{self._column(field)}__{field.lookup_field}")
         if isinstance(field, serializers.ListSerializer):
@@ -155,6 +157,12 @@ class RowPlan:
         view_name, kwarg = field.view_name, field.lookup_url_kwarg
         self._use(column)
         return lambda row, page: record_url(page, view_name, kwarg, row[column])
+
+    def _list_link(self, field: ListLinkField) -> Reader:
+        column = self._column(field)
+        self._use(column)
+        view_name, parameter = field.view_name, field.parameter
+        return lambda row, page: list_link(page.origin, view_name, parameter, row[column])
 
     def _nested(self, field) -> Reader:
         # A nested record is null when its foreign key is: the key column is read with the record's own columns.

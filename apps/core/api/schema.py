@@ -4,6 +4,8 @@ Every operation gets a summary ("List events"), a description (the viewset's doc
 operation does), its 400 and 404 bodies in the shared error shape, and, on lists, the ``format=csv`` alternative.
 """
 
+import re
+
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -40,6 +42,11 @@ ERRORS = {
 }
 
 
+def article(noun: str) -> str:
+    """The indefinite article for a noun ("an event", "a state"): by its first letter, which fits this API's names."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 class AutoSchema(SpectacularAutoSchema):
     def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
@@ -65,20 +72,46 @@ class AutoSchema(SpectacularAutoSchema):
     def _action(self) -> str | None:
         return getattr(self.view, "action", None)
 
+    def _is_csv_export(self) -> bool:
+        """A list at its CSV path (``/api/events.csv``): CSV is its only representation."""
+        return self._action() == "list" and [renderer.format for renderer in self.view.get_renderers()] == ["csv"]
+
+    def get_operation_id(self):
+        if self._is_csv_export():
+            return f"{self._resource()}_list_csv"
+        return super().get_operation_id()
+
+    def get_tags(self):
+        return [self._resource()] if self._is_csv_export() else super().get_tags()
+
+    def _resource(self) -> str:
+        return self.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".csv").replace("-", "_")
+
     def get_summary(self):
         names = self._model_names()
+        if names and self._is_csv_export():
+            return f"List {names[1]} as CSV"
         if names and self._action() == "list":
             return f"List {names[1]}"
         if names and self._action() == "retrieve":
             return f"Get one {names[0]}"
         if names and self._action() in SUMMARIES:
-            return f"{SUMMARIES[self._action()]} {'one ' if self._action() != 'create' else 'a '}{names[0]}"
+            return (
+                f"{SUMMARIES[self._action()]} {'one' if self._action() != 'create' else article(names[0])} {names[0]}"
+            )
         description = super().get_description()
         return description.strip().splitlines()[0].rstrip(".") if description else None
 
     def get_description(self):
         doc = super().get_description()
         names = self._model_names()
+        if names and self._is_csv_export():
+            return (
+                f"Lists {names[1]} as one flat CSV file (`text/csv`, UTF-8 with a byte-order mark) of every matching "
+                f"row, with the filters of the JSON list; `page` or `page_size` ask for one page. The same as the "
+                f"JSON list with `format=csv`, at a path of its own so that generated clients read it as text.\n\n"
+                f"{doc}"
+            )
         if names and self._action() == "list":
             return (
                 f"Lists {names[1]}, narrowed by the filters below (all combined with AND), one page at a time; "
@@ -92,7 +125,8 @@ class AutoSchema(SpectacularAutoSchema):
                 f"current ETag in `If-None-Match` is answered 304 with no body.\n\n{doc}"
             )
         if names and self._action() in DESCRIPTIONS:
-            return DESCRIPTIONS[self._action()].format(a=f"a {names[0]}", plural=names[1]) + f"\n\n{doc}"
+            a = f"{article(names[0])} {names[0]}"
+            return DESCRIPTIONS[self._action()].format(a=a, plural=names[1]) + f"\n\n{doc}"
         return doc
 
     def _resolve_path_parameters(self, variables):
@@ -122,7 +156,7 @@ class AutoSchema(SpectacularAutoSchema):
                     pattern=r"^\S(.*\S)?$",
                 )
             )
-        if self._action() == "list":
+        if self._action() == "list" and not self._is_csv_export():
             parameters.append(
                 OpenApiParameter(
                     "format",
@@ -142,29 +176,36 @@ class AutoSchema(SpectacularAutoSchema):
         if action in WRITE_ACTIONS:
             # A write answers with the record as a GET shows it, not with the request's shape.
             main = self.view.serializer_class
-        if action == "destroy":
+        if self._is_csv_export():
+            responses = {(200, CSV_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.STR, description="The CSV file.")}
+        elif action == "destroy":
             responses = {204: OpenApiResponse(description="Deleted.")}
         elif action == "create":
             responses = {(201, "application/json"): main}
         else:
             responses = {(200, "application/json"): main}
-        if action == "list":
-            responses[(200, CSV_MEDIA_TYPE)] = OpenApiResponse(OpenApiTypes.STR)
+        if action == "list" and not self._is_csv_export():
+            responses[(200, CSV_MEDIA_TYPE)] = OpenApiResponse(
+                OpenApiTypes.STR, description="With `format=csv`: every matching row as CSV."
+            )
         if action == "retrieve":
             responses[304] = OpenApiResponse(description="Not modified: the ETag in `If-None-Match` is current.")
-        responses[400] = OpenApiResponse(
+        # Errors are JSON on every path, the CSV ones included.
+        responses[(400, "application/json")] = OpenApiResponse(
             ErrorSerializer, description="A query parameter is unknown, repeated or malformed; see `errors`."
         )
-        responses[404] = OpenApiResponse(ErrorSerializer, description=self._not_found_description())
+        responses[(404, "application/json")] = OpenApiResponse(
+            ErrorSerializer, description=self._not_found_description()
+        )
         codes = [429]
         if action in WRITE_ACTIONS:
             codes = [401, 403, 409, 413, 415, 429] if action != "destroy" else [401, 403, 409, 429]
         if action in CONDITIONAL_ACTIONS:
             codes += [412, 428]
         if action == "create":
-            del responses[404]
+            del responses[(404, "application/json")]
         for code in sorted(codes):
-            responses[code] = OpenApiResponse(ErrorSerializer, description=ERRORS[code])
+            responses[(code, "application/json")] = OpenApiResponse(ErrorSerializer, description=ERRORS[code])
         return responses
 
     def _not_found_description(self) -> str:
@@ -217,4 +258,43 @@ def add_write_links(result, generator, request, public):
                 operation["responses"]["200"]["links"] = {
                     name: link for name, link in links.items() if name != "Retrieve"
                 }
+    return result
+
+
+# The server the schema describes when it is generated without a request (manage.py spectacular): the README's
+# development server. A served schema names the server that serves it.
+DEVELOPMENT_SERVER = "http://127.0.0.1:8000"
+
+
+def server_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/") if request is not None else DEVELOPMENT_SERVER
+
+
+def add_servers_and_page_examples(result, generator, request, public):
+    """A ``servers`` entry, and the pagination envelope's examples as this API's own URLs.
+
+    DRF's envelope documents ``next`` with ``http://api.example.org/accounts/?page=4``; each paginated component gets
+    the URLs of the first list that returns it instead (``.../api/events/?page=4``).
+    """
+    base = server_url(request)
+    servers = [{"url": base, "description": "This server" if request is not None else "Development"}]
+    # After "info", where readers of the document look for it.
+    result = {
+        **{key: value for key, value in result.items() if key in {"openapi", "info"}},
+        "servers": servers,
+        **result,
+    }
+    components = result.get("components", {}).get("schemas", {})
+    done = set()
+    for path, operations in result.get("paths", {}).items():
+        content = operations.get("get", {}).get("responses", {}).get("200", {}).get("content", {})
+        reference = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+        name = reference.rsplit("/", 1)[-1]
+        if not name.startswith("Paginated") or name in done or name not in components:
+            continue
+        done.add(name)
+        component = components[name]
+        url = base + re.sub(r"\{[^}]+\}", "open-skies", path)
+        component["properties"]["next"]["example"] = f"{url}?page=4"
+        component["properties"]["previous"]["example"] = f"{url}?page=2"
     return result

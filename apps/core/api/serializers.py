@@ -2,7 +2,11 @@
 
 import datetime
 from functools import lru_cache
+from urllib.parse import urlencode
 
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param
@@ -87,3 +91,21 @@ class SelfLinkField(WithoutFormatMixin, serializers.HyperlinkedIdentityField):
     def __init__(self, view_name: str, lookup_field: str, **kwargs):
         kwargs.setdefault("help_text", "This record's URL in the API.")
         super().__init__(view_name=view_name, lookup_field=lookup_field, **kwargs)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class ListLinkField(serializers.Field):
+    """The URL of a list narrowed to this record, e.g. a treaty's ``/api/memberships/?treaty=open-skies``: a link a
+    client follows unchanged to the records that refer to this one."""
+
+    def __init__(self, view_name: str, parameter: str, lookup_field: str, **kwargs):
+        self.view_name, self.parameter = view_name, parameter
+        super().__init__(source=lookup_field, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return list_link(self.context["request"].build_absolute_uri("/")[:-1], self.view_name, self.parameter, value)
+
+
+def list_link(origin: str, view_name: str, parameter: str, value) -> str:
+    """The absolute URL of list ``view_name`` filtered by ``parameter=value`` (``origin`` is scheme and host)."""
+    return f"{origin}{reverse(view_name)}?{urlencode({parameter: value})}"

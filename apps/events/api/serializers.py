@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.core.api.serializers import (
     KeyLinkField,
+    ListLinkField,
     PartialDateSerializer,
     SelfLinkField,
     help_text,
@@ -49,6 +50,9 @@ class EventSerializer(serializers.ModelSerializer):
     """A dated act or happening, with the states involved and the sources that report it."""
 
     url = SelfLinkField("event-detail", "slug")
+    statements_url = ListLinkField(
+        "statement-list", "responds_to", "slug", help_text="The statements responding to the event."
+    )
     date = PartialDateSerializer("date")
     treaty = TreatyBriefSerializer(allow_null=True, help_text=help_text(Event, "treaty"))
     participants = EventParticipantSerializer(many=True, help_text=help_text(Event, "states"))
@@ -69,6 +73,7 @@ class EventSerializer(serializers.ModelSerializer):
             "citations",
             "notes",
             "updated_at",
+            "statements_url",
         ]
 
 

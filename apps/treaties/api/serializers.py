@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
+from apps.core.api.serializers import ListLinkField, PartialDateSerializer, SelfLinkField, help_text
 from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer
 from apps.sources.api.serializers import CitationSerializer, citations_write_field
 from apps.treaties.models import Membership, State, Treaty
@@ -33,18 +33,41 @@ class StateSerializer(serializers.ModelSerializer):
     """A state, current or former, keyed by its ISO 3166 alpha-3 code."""
 
     url = SelfLinkField("state-detail", "code")
+    memberships_url = ListLinkField("membership-list", "state", "code", help_text="The state's memberships.")
+    events_url = ListLinkField("event-list", "state", "code", help_text="The events the state took part in.")
+    statements_url = ListLinkField(
+        "statement-list", "state", "code", help_text="The statements made for, jointly with, or mentioning the state."
+    )
     aliases = serializers.ListField(child=serializers.CharField(), help_text=help_text(State, "aliases"))
     successor_of = StateBriefSerializer(allow_null=True, help_text=help_text(State, "successor_of"))
 
     class Meta:
         model = State
-        fields = ["code", "url", "name", "aliases", "kind", "successor_of", "notes", "updated_at"]
+        fields = [
+            "code",
+            "url",
+            "name",
+            "aliases",
+            "kind",
+            "successor_of",
+            "notes",
+            "updated_at",
+            "memberships_url",
+            "events_url",
+            "statements_url",
+        ]
 
 
 class TreatySerializer(serializers.ModelSerializer):
     """A treaty or political agreement, with its depositaries and the sources that describe it."""
 
     url = SelfLinkField("treaty-detail", "slug")
+    memberships_url = ListLinkField("membership-list", "treaty", "slug", help_text="The treaty's memberships.")
+    events_url = ListLinkField("event-list", "treaty", "slug", help_text="The treaty's events.")
+    statements_url = ListLinkField("statement-list", "treaty", "slug", help_text="The statements about the treaty.")
+    timeline_url = SelfLinkField(
+        "treaty-timeline", "slug", help_text="The treaty's events and statements in one chronological list."
+    )
     aliases = serializers.ListField(child=serializers.CharField(), help_text=help_text(Treaty, "aliases"))
     depositaries = StateBriefSerializer(many=True, help_text=help_text(Treaty, "depositaries"))
     citations = CitationSerializer(many=True, help_text="Source passages for the treaty's names, kind and status.")
@@ -65,6 +88,10 @@ class TreatySerializer(serializers.ModelSerializer):
             "citations",
             "notes",
             "updated_at",
+            "memberships_url",
+            "events_url",
+            "statements_url",
+            "timeline_url",
         ]
 
 

@@ -1,10 +1,15 @@
 """Endpoints of the treaties app."""
 
+import datetime
+
+from django import forms
 from django.db.models import Prefetch
 
+from apps.core.api.serializers import partial_date_representation
 from apps.core.api.writes import CuratedModelViewSet
+from apps.core.partial_dates import PartialDate
 from apps.treaties.filtersets import MembershipFilterSet, StateFilterSet, TreatyFilterSet
-from apps.treaties.models import Membership, MembershipCitation, State, Treaty, TreatyCitation
+from apps.treaties.models import Membership, MembershipCitation, State, Treaty, TreatyCitation, membership_as_of
 
 from .serializers import (
     MembershipSerializer,
@@ -59,3 +64,28 @@ class MembershipViewSet(CuratedModelViewSet):
     write_serializer_class = MembershipWriteSerializer
     filterset_class = MembershipFilterSet
     lookup_field = "slug"
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        raw = request.query_params.get("as_of")
+        if raw and response.status_code == 200:
+            # The filter has accepted the day; the list shows each membership as it stood then.
+            day = forms.DateField().clean(raw)
+            items = response.data["results"] if isinstance(response.data, dict) else response.data
+            for item in items:
+                describe_as_of(item, day)
+        return response
+
+
+def describe_as_of(item: dict, day) -> None:
+    """Set a rendered membership's time-dependent fields to what they were on ``day`` (``membership_as_of``)."""
+
+    def partial(value):
+        return None if value is None else PartialDate(datetime.date.fromisoformat(value["start"]), value["precision"])
+
+    status, notified, left = membership_as_of(
+        item["status"], partial(item["withdrawal_notified_on"]), partial(item["left_on"]), day
+    )
+    item["status"] = str(status)
+    item["withdrawal_notified_on"] = notified and partial_date_representation(notified.start, notified.precision)
+    item["left_on"] = left and partial_date_representation(left.start, left.precision)
