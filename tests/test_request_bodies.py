@@ -120,12 +120,14 @@ def test_a_chunked_patch_is_saved(server):
 
 
 def test_a_chunked_post_creates_the_record(server):
-    _, source = _read(server, "/api/sources/?page_size=1")
+    # A passage an existing event cites: the documents are loaded, so a quote must be found in its source's text.
+    _, events = _read(server, "/api/events/?page_size=1")
+    cited = events["results"][0]["citations"][0]
     event = {
         "slug": "chunked-meeting",
         "type": "meeting",
         "title": "A meeting sent in chunks",
-        "citations": [{"source": source["results"][0]["slug"], "quote": "They met."}],
+        "citations": [{"source": cited["source"]["slug"], "quote": cited["quote"], "prefix": cited["prefix"]}],
     }
     status, headers, body = _write(server, "POST", "/api/events/", event, chunked=True)
     assert status == 201, body
