@@ -360,7 +360,6 @@ def test_resources_and_their_parts_come_from_the_api_routes_and_the_models():
         "events.statement": ("statements", "slug", "statement-detail"),
     }
     assert parts() == {
-        "sources.paragraphdecision": "source",
         "treaties.treatycitation": "treaty",
         "treaties.membershipcitation": "membership",
         "events.eventparticipant": "event",
