@@ -195,7 +195,7 @@ def test_curator_reads_the_open_skies_page_and_previews_a_csv_import(page, trans
     errors = page.locator(".validation-error-container")
     errors.wait_for()
     assert "1st of its month" in errors.inner_text()
-    assert "needs a citation" in errors.inner_text()
+    assert "needs at least one citation" in errors.inner_text()
     _shot(page, "09-csv-import-preview-row-errors")
     assert not Event.objects.filter(slug="new-meeting").exists()
 

@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection
 
 from apps.dataset.fixtures import default_fixtures_dir, fixture_path
-from apps.dataset.validation import validate
+from apps.dataset.validation import citation_models, validate
 from apps.events.models import Event
 from apps.sources.documents import sha256
 
@@ -278,9 +278,10 @@ def test_missing_documents_directory_is_reported_not_passed_silently(db, tmp_pat
     )
     # Then every citation, listed by source, as unverified.
     assert len(findings.warnings) == 1 + 5
-    assert findings.warnings[1].startswith(
-        "30 citation(s) of russia-vows-to-salvage-open-skies-treaty-2020-05 are unverified: its text is not loaded"
-    )
+    slug = "russia-vows-to-salvage-open-skies-treaty-2020-05"
+    cited = sum(model.objects.filter(source__slug=slug).count() for model in citation_models())
+    assert cited > 0
+    assert findings.warnings[1].startswith(f"{cited} citation(s) of {slug} are unverified: its text is not loaded")
     call_command("validate_dataset", documents=tmp_path / "nowhere")
     assert "warning: Quotes were NOT checked" in capsys.readouterr().err
     with pytest.raises(CommandError, match="--require-documents"):
