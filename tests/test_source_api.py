@@ -157,7 +157,7 @@ def test_coverage_of_a_source_without_text_says_so(make_source):
 
 
 def test_the_text_is_served_to_staff_only(library, curator, make_api_user):
-    assert Client().get("/api/sources/reuters/text/").status_code in (401, 403)
+    assert Client().get("/api/sources/reuters/text/").status_code == 401
     outsider = Client()
     outsider.force_login(make_api_user("not-staff"))
     assert outsider.get("/api/sources/reuters/text/").status_code == 403
@@ -167,6 +167,23 @@ def test_the_text_is_served_to_staff_only(library, curator, make_api_user):
     assert body["text"] == TEXT
     assert body["text_sha256"] == sha256(TEXT)
     assert body["paragraphs"][1] == {"number": 2, "start": 14, "end": 94}
+
+
+def test_a_method_the_endpoint_does_not_serve_is_405_before_any_credential_is_asked_for(library):
+    response = Client().generic("TRACE", "/api/sources/reuters/text/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert Client().delete("/api/sources/reuters/coverage/").status_code == 405
+
+
+def test_the_schema_documents_these_actions_errors_as_json_and_their_success_as_served(client):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    annotations = paths["/api/sources/{slug}/annotations/"]["get"]["responses"]
+    assert list(annotations["200"]["content"]) == ["application/ld+json"]
+    assert list(annotations["400"]["content"]) == ["application/json"]
+    text = paths["/api/sources/{slug}/text/"]["get"]["responses"]
+    assert {"401", "403"} <= set(text)
+    assert list(text["401"]["content"]) == ["application/json"]
 
 
 def test_the_text_is_not_in_the_public_source_representation(library):

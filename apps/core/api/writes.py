@@ -160,6 +160,14 @@ class CuratedModelViewSet(RowListMixin, viewsets.ModelViewSet):
     parser_classes = [StrictJSONParser]
     lookup_value_regex = SLUG_PATTERN
 
+    def initial(self, request, *args, **kwargs):
+        # A method this endpoint does not serve is a 405 for everyone, before credentials or permissions are
+        # considered (otherwise a staff-only action answers TRACE with 401, as if signing in would help).
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            self.http_method_not_allowed(request)
+        super().initial(request, *args, **kwargs)
+
     def get_serializer_class(self):
         if self.action in {"create", "update", "partial_update"}:
             return self.write_serializer_class

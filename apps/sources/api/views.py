@@ -29,13 +29,17 @@ class JSONLDRenderer(JSONRenderer):
 
 
 def _errors(*codes: int) -> dict:
+    """The error responses of these actions: always JSON (the API's error shape), whatever the success is served as."""
     descriptions = {
         400: "A query parameter is malformed; see `errors`.",
+        401: "Not signed in: give a token (`Authorization: Token ...`) or a session of a staff user.",
         403: "Only signed-in staff may read a document's text.",
         404: "No source has this slug, the page is past the last one, or (text) the text is not loaded.",
         429: "Too many requests: wait the seconds given in `Retry-After`.",
     }
-    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+    return {
+        (code, "application/json"): OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
+    }
 
 
 class SourceViewSet(CuratedModelViewSet):
@@ -82,7 +86,7 @@ class SourceViewSet(CuratedModelViewSet):
         description="The text citations are located in (line endings as \\n; offsets count Unicode code points), "
         "with each paragraph's span. The documents are others' writing: only staff may read them here.",
         filters=False,
-        responses={200: SourceTextSerializer, **_errors(400, 403, 404, 429)},
+        responses={200: SourceTextSerializer, **_errors(400, 401, 403, 404, 429)},
     )
     @action(detail=True, methods=["get"], permission_classes=[IsAdminUser], pagination_class=None, filter_backends=[])
     def text(self, request, slug=None):
@@ -117,7 +121,7 @@ class SourceViewSet(CuratedModelViewSet):
                 "page", OpenApiTypes.INT, description="Page number, from 1 to the collection's last page."
             )
         ],
-        responses={200: ANNOTATION_DOCUMENT, **_errors(400, 404, 429)},
+        responses={(200, JSONLDRenderer.media_type): ANNOTATION_DOCUMENT, **_errors(400, 404, 429)},
     )
     @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer], pagination_class=None, filter_backends=[])
     def annotations(self, request, slug=None):
@@ -152,7 +156,7 @@ class SourceViewSet(CuratedModelViewSet):
                 pattern=web_annotations.KEY_PATTERN,
             )
         ],
-        responses={200: ANNOTATION_ITEM, **_errors(400, 404, 429)},
+        responses={(200, JSONLDRenderer.media_type): ANNOTATION_ITEM, **_errors(400, 404, 429)},
     )
     @action(
         detail=True,
