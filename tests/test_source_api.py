@@ -4,6 +4,7 @@ the W3C Web Annotation collection (checked against the model's JSON-LD context, 
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from django.test import Client
 from pyld import jsonld
@@ -306,3 +307,35 @@ def test_an_unknown_annotation_key_is_a_404(library):
     response = Client().get("/api/sources/reuters/annotations/event.no-such.0123456789ab/")
     assert response.status_code == 404
     assert "no citation with the annotation key" in response.json()["detail"]
+
+
+def _response_schema(path: str, status: str = "200") -> dict:
+    """The documented response schema of GET ``path``, its ``$ref``s inlined, as JSON Schema."""
+    schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    def inline(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]])
+            return {key: inline(value) for key, value in node.items()}
+        return [inline(item) for item in node] if isinstance(node, list) else node
+
+    (content,) = schema["paths"][path]["get"]["responses"][status]["content"].values()
+    return inline(content["schema"])
+
+
+def test_the_annotation_documents_match_their_documented_schemas(library, make_source):
+    """Every shape the views serve (an empty collection, one with pages, a single page, an item) is valid against the
+    schema generated clients are built from, optional links (first/last, prev/next, selectors' parts) included."""
+    make_source(slug="uncited")
+    documents = (
+        Client().get("/api/sources/uncited/annotations/").json(),
+        Client().get("/api/sources/reuters/annotations/").json(),
+    )
+    page = Client().get("/api/sources/reuters/annotations/?page=1").json()
+    collection_schema = _response_schema("/api/sources/{slug}/annotations/")
+    for document in [*documents, page]:
+        jsonschema.validate(document, collection_schema)
+    assert "first" not in documents[0] and "prev" not in page
+    item = Client().get(page["items"][0]["id"]).json()
+    jsonschema.validate(item, _response_schema("/api/sources/{slug}/annotations/{annotation}/"))

@@ -46,11 +46,6 @@ class SourceTextSerializer(serializers.Serializer):
     paragraphs = ParagraphSpanSerializer(many=True, help_text="Each paragraph's span in the text.")
 
 
-def _optional(field: serializers.Field) -> serializers.Field:
-    field.required = False
-    return field
-
-
 def _shape(name: str, doc: str, fields: dict) -> serializers.Serializer:
     """A described component whose field names may be JSON-LD keywords ("@context"), which classes cannot declare."""
     serializer = inline_serializer(name, fields=fields, help_text=doc)
@@ -68,22 +63,24 @@ SELECTOR = _shape(
     "A W3C selector: TextQuoteSelector (exact, prefix, suffix) or TextPositionSelector (start, end).",
     {
         "type": _text("'TextQuoteSelector' or 'TextPositionSelector'."),
-        "exact": _optional(_text("TextQuoteSelector: the quote.")),
-        "prefix": _optional(_text("TextQuoteSelector: text just before it, when needed to single it out.")),
-        "suffix": _optional(_text("TextQuoteSelector: text just after it, when needed to single it out.")),
-        "start": _optional(serializers.IntegerField(help_text="TextPositionSelector: first character's offset.")),
-        "end": _optional(serializers.IntegerField(help_text="TextPositionSelector: offset past the last character.")),
+        "exact": _text("TextQuoteSelector: the quote.", required=False),
+        "prefix": _text("TextQuoteSelector: text just before it, when needed to single it out.", required=False),
+        "suffix": _text("TextQuoteSelector: text just after it, when needed to single it out.", required=False),
+        "start": serializers.IntegerField(help_text="TextPositionSelector: first character's offset.", required=False),
+        "end": serializers.IntegerField(
+            help_text="TextPositionSelector: offset past the last character.", required=False
+        ),
     },
 )
 BODY = _shape(
     "AnnotationBody",
     "A body of the annotation: the cited record (a Dataset), or the citation's note (a TextualBody).",
     {
-        "id": _optional(_text("Dataset: the cited record's API URL.")),
+        "id": _text("Dataset: the cited record's API URL.", required=False),
         "type": _text("'Dataset' (the cited record) or 'TextualBody' (the citation's note)."),
         "format": _text("Media type: application/json for the record, text/plain for the note."),
-        "value": _optional(_text("TextualBody: the citation's note.")),
-        "purpose": _optional(_text("TextualBody: 'commenting'.")),
+        "value": _text("TextualBody: the citation's note.", required=False),
+        "purpose": _text("TextualBody: 'commenting'.", required=False),
     },
 )
 TARGET = _shape(
@@ -127,8 +124,8 @@ COLLECTION = _shape(
         "type": _text("'AnnotationCollection'."),
         "label": _text("The collection's name."),
         "total": serializers.IntegerField(help_text="How many annotations it holds."),
-        "first": _optional(_text("URL of the first page (absent when empty).")),
-        "last": _optional(_text("URL of the last page (absent when empty).")),
+        "first": _text("URL of the first page (absent when empty).", required=False),
+        "last": _text("URL of the last page (absent when empty).", required=False),
     },
 )
 PAGE = _shape(
@@ -140,8 +137,8 @@ PAGE = _shape(
         "type": _text("'AnnotationPage'."),
         "partOf": PART_OF,
         "startIndex": serializers.IntegerField(help_text="Position of the page's first annotation in the collection."),
-        "prev": _optional(_text("URL of the previous page (absent on the first).")),
-        "next": _optional(_text("URL of the next page (absent on the last).")),
+        "prev": _text("URL of the previous page (absent on the first).", required=False),
+        "next": _text("URL of the next page (absent on the last).", required=False),
         "items": serializers.ListField(child=ANNOTATION, help_text="The page's annotations, at most 100."),
     },
 )
