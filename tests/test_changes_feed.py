@@ -5,18 +5,21 @@ lists, whatever sequence of writes went through the API, the admin and ``load_da
 import itertools
 import json
 import tempfile
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from apps.changes.api import encode_cursor
-from apps.changes.log import parts, resource_named, resources
+from apps.changes.log import log_existing_records, parts, resource_named, resources
 from apps.changes.models import Change
 from apps.dataset.fixtures import export_dataset
 from apps.events.models import Event
@@ -373,3 +376,57 @@ def test_resources_and_their_parts_come_from_the_api_routes_and_the_models():
 def test_the_database_is_the_one_the_suite_runs_on():
     """The property runs on whichever database DATABASE_URL names (SQLite by default, PostgreSQL in CI)."""
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def replay(client) -> dict:
+    mirror = Mirror(client)
+    mirror.next = "/api/changes/?page_size=1000"
+    mirror.sync()
+    return mirror.records
+
+
+def test_records_written_before_the_log_are_logged_once_and_vanished_keys_as_deleted(dataset, client):
+    """A database upgraded to the change log (its records have no entries) and entries whose record is gone (a bulk
+    delete) are reconciled: the mirror then equals the lists, and a second run writes nothing."""
+    Change.objects.all().delete()
+    Change.objects.create(resource="events", key="never-loaded", action="created", at="2021-01-01T00:00:00Z")
+    records = sum(apps.get_model(label).objects.count() for label in resources())
+
+    assert log_existing_records() == records + 1
+    assert Change.objects.filter(action="deleted").get().key == "never-loaded"
+    assert replay(client) == api_lists(client)
+    assert log_existing_records() == 0
+    # Sources and states come before the records that cite or name them; each entry is dated by its record.
+    order = list(
+        Change.objects.filter(action="created").exclude(key="never-loaded").values_list("resource", flat=True)
+    )
+    assert order.index("statements") > order.index("events") > order.index("states") > order.index("sources")
+    event = Event.objects.order_by("pk").first()
+    assert Change.objects.get(resource="events", key=event.slug).at == event.created_at
+
+
+def test_a_renamed_record_is_known_by_its_new_key(dataset, curator_api):
+    url = f"/api/sources/{Source.objects.order_by('pk').first().slug}/"
+    etag = curator_api.get(url)["ETag"]
+    assert curator_api.patch(url, {"slug": "renamed-report"}, format="json", HTTP_IF_MATCH=etag).status_code == 200
+    assert Change.objects.filter(key="renamed-report").exists()
+    assert log_existing_records() == 0
+
+
+def test_the_migration_logs_an_upgraded_databases_records(dataset, client):
+    """The data migration runs the same reconciliation with the historical models of its migration state."""
+    Change.objects.all().delete()
+    migration = import_module("apps.changes.migrations.0002_log_existing_records")
+    state = MigrationLoader(connection).project_state(("changes", "0002_log_existing_records"))
+    migration.log_existing_records(state.apps, connection.schema_editor())
+    assert replay(client) == api_lists(client)
+
+
+def test_synthetic_records_are_in_the_feed(db, client):
+    """The generator's raw inserts keep no history; it reconciles the log, flush included."""
+    call_command("generate_synthetic", events=30, states=5, treaties=4, sources=6, append=True, verbosity=0)
+    call_command(
+        "generate_synthetic", events=12, states=4, treaties=3, sources=5, seed=2, flush=True, append=True, verbosity=0
+    )
+    assert replay(client) == api_lists(client)
+    assert Change.objects.filter(action="deleted").exists()

@@ -31,6 +31,7 @@ from django.apps import apps
 from django.db import connections, transaction
 from django.db.models import CASCADE
 from django.db.models.signals import pre_delete
+from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
 from apps.core.registry import dataset_app_configs, dataset_models
@@ -199,15 +200,86 @@ def previous_version(version):
 def append(using: str, changes: list[Change]) -> None:
     """Write entries in order, taking the writers' turn first (see the module's docstring)."""
     with transaction.atomic(using=using):
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
+        take_turn(using)
         # One by one: bulk_create does not promise ids in list order on every database.
         for change in changes:
             change.save(using=using)
 
 
+def take_turn(using: str) -> None:
+    """Wait for the writers' turn, held until the current transaction ends (PostgreSQL; SQLite needs none)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
+
+
 def connect_change_log() -> None:
     post_create_historical_record.connect(log_version, dispatch_uid="treatyapi-change-log")
     pre_delete.connect(remember_embedding, dispatch_uid="treatyapi-change-log-embedding")
+
+
+def log_existing_records(get_model=apps.get_model, using: str = "default") -> int:
+    """Make the log tell what the tables hold: log as created every record a mirror replaying the log would lack,
+    and as deleted every key it would keep that no record has. These are the records written before the log existed
+    (a database upgraded to it) and the rows of paths that keep no history (the synthetic generator's bulk inserts
+    and its ``--flush``).
+
+    Creations go in dependency order (sources and states before the records citing or naming them), dated by each
+    record's ``created_at``; deletions in the reverse order, dated now. Running it again adds nothing. ``get_model``
+    lets a migration pass its historical models. Returns the number of entries written.
+    """
+    change_model = get_model("changes", "Change")
+    entries = change_model._default_manager.using(using)
+    labels = [model._meta.label_lower for model in dataset_models() if model._meta.label_lower in resources()]
+    written = 0
+    with transaction.atomic(using=using):
+        take_turn(using)
+        mirrored = mirrored_keys(entries)
+        stale = {}
+        for label in labels:
+            resource = resources()[label]
+            keys = mirrored.get(resource.name, set())
+            records = (
+                get_model(label)
+                ._default_manager.using(using)
+                .order_by("created_at", resource.key_field)
+                .values_list(resource.key_field, "created_at")
+            )
+            present = set()
+            created = []
+            for key, at in records.iterator(chunk_size=5000):
+                present.add(key)
+                if key not in keys:
+                    created.append(change_model(resource=resource.name, key=key, action=ChangeAction.CREATED, at=at))
+            written += bulk_append(entries, created)
+            stale[resource.name] = sorted(keys - present)
+        now = timezone.now()
+        for label in reversed(labels):
+            name = resources()[label].name
+            gone = [change_model(resource=name, key=key, action=ChangeAction.DELETED, at=now) for key in stale[name]]
+            written += bulk_append(entries, gone)
+    return written
+
+
+def mirrored_keys(entries) -> dict[str, set[str]]:
+    """The keys of each resource that a mirror holds after applying these log entries from the first."""
+    keys: dict[str, set[str]] = {}
+    rows = entries.order_by("id").values_list("resource", "key", "old_key", "action")
+    for resource, key, old_key, action in rows.iterator(chunk_size=5000):
+        held = keys.setdefault(resource, set())
+        if action == ChangeAction.DELETED:
+            held.discard(key)
+            continue
+        if old_key:
+            held.discard(old_key)
+        held.add(key)
+    return keys
+
+
+def bulk_append(entries, changes: list) -> int:
+    """Insert in batches (a backfill can be a million entries). The batch is one commit, so the id order among its
+    entries carries no meaning and bulk_create's is good enough."""
+    for start in range(0, len(changes), 5000):
+        entries.bulk_create(changes[start : start + 5000])
+    return len(changes)

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from apps.changes.log import log_existing_records
 from apps.core.caching import bump_data_version
 from apps.dataset.bulkload import BulkWriter
 from apps.dataset.synthetic import (
@@ -73,6 +74,8 @@ class Command(BaseCommand):
             if options["flush"]:
                 delete_synthetic(using)
             generator.run()
+            # Raw inserts leave no history: put the new records (and the flushed ones' deletions) in the changes feed.
+            logged = log_existing_records(using=using)
         # Raw inserts send no model signals: invalidate cached API responses explicitly.
         bump_data_version()
         elapsed = time.perf_counter() - started
@@ -80,6 +83,7 @@ class Command(BaseCommand):
         vendor = connections[using].vendor
         for table, rows in writer.rows_written.items():
             self.stdout.write(f"  {table:<32} {rows:>10,} rows")
+        self.stdout.write(f"  {'changes feed entries':<32} {logged:>10,} rows")
         total = sum(writer.rows_written.values())
         self.stdout.write(
             self.style.SUCCESS(f"Generated {total:,} rows ({counts.events:,} events) on {vendor} in {elapsed:.1f} s.")
