@@ -130,6 +130,9 @@ def test_curators_create_update_and_delete(open_skies, curator_api, write, endpo
     created = write(curator_api, "post", f"/api/{endpoint}/", body, expect=201)
     url = created["Location"]
     assert created.json()["url"] == url
+    # PEP 3333: header values are exactly str. A str subclass (DRF's Hyperlink) passes gunicorn but makes
+    # runserver, the README's server, answer the committed create with a 500.
+    assert all(type(value) is str for value in created.headers.values())
     shown = curator_api.get(url)
     assert shown.json() == created.json()
     assert shown["ETag"] == created["ETag"]

@@ -220,5 +220,5 @@ class CuratedModelViewSet(RowListMixin, viewsets.ModelViewSet):
         data = self.serializer_class(fresh, context=self.get_serializer_context()).data
         headers = validator_headers(fresh)
         if status_code == status.HTTP_201_CREATED:
-            headers["Location"] = data["url"]
+            headers["Location"] = str(data["url"])  # a plain str: DRF gives a Hyperlink, which wsgiref refuses
         return Response(data, status=status_code, headers=headers)
