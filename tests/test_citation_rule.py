@@ -73,6 +73,33 @@ def test_api_patch_removing_the_last_citation_is_400_and_changes_nothing(open_sk
     assert after["ETag"] == before["ETag"]
 
 
+@pytest.mark.parametrize("endpoint", list(EXISTING))
+def test_api_put_without_citations_is_400_and_changes_nothing(open_skies, curator_api, write, endpoint):
+    """PUT writes the record whole: citations left out would leave it uncited, so the rule refuses it."""
+    url = f"/api/{endpoint}/{EXISTING[endpoint]}/"
+    before = curator_api.get(url)
+    body = {**UNCITED[endpoint][1], "slug": EXISTING[endpoint]}
+    if endpoint == "memberships":
+        body |= {"treaty": "open-skies", "state": "USA"}
+    response = write(curator_api, "put", url, body, expect=400, etag=before["ETag"])
+    assert _citation_error(response)["code"] == "citation_required"
+    assert curator_api.get(url).json() == before.json()
+
+
+def test_the_schema_requires_citations_where_the_record_is_written_whole(client):
+    """Generated clients see the rule: citations required in POST and PUT bodies, optional in PATCH bodies."""
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+    for endpoint in UNCITED:
+        operations = schema["paths"][f"/api/{endpoint}/{{slug}}/"]
+        for method, required in [("put", True), ("patch", False)]:
+            ref = operations[method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            component = components[ref.rsplit("/", 1)[1]]
+            assert ("citations" in component.get("required", [])) is required, (endpoint, method)
+        post = schema["paths"][f"/api/{endpoint}/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert "citations" in components[post["$ref"].rsplit("/", 1)[1]]["required"]
+
+
 def test_api_patch_turning_the_last_citation_contradicting_is_400(open_skies, curator_api, write):
     url = "/api/events/inf-termination/"
     before = curator_api.get(url)

@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
 from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer, StrictSerializer
@@ -141,12 +142,22 @@ class CitationWriteSerializer(StrictSerializer):
         return attrs
 
 
-def citations_write_field(what: str) -> CitationWriteSerializer:
-    return CitationWriteSerializer(
-        many=True,
-        required=False,
-        help_text=f"Source passages for the {what}. When given, they replace all of its citations; when left out, "
-        "the citations stay as they are.",
+class CitationListWriteSerializer(serializers.ListSerializer):
+    """A record's citations as written: required where the record is written whole (POST, PUT), as the schema says,
+    and left to the citation rule (``apps/sources/citations.py``) to refuse when missing or without a supporting one,
+    so every write path gets the rule's own error. A PATCH may leave them out (DRF's partial update)."""
+
+    def validate_empty_values(self, data):
+        if data is empty and not getattr(self.root, "partial", False):
+            return True, []  # none given: the record would keep no citation, which the rule refuses
+        return super().validate_empty_values(data)
+
+
+def citations_write_field(what: str) -> CitationListWriteSerializer:
+    return CitationListWriteSerializer(
+        child=CitationWriteSerializer(),
+        help_text=f"Source passages for the {what}, at least one supporting it. They replace all of its citations; "
+        "a PATCH may leave them out to keep them as they are.",
     )
 
 
