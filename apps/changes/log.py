@@ -43,6 +43,8 @@ from .models import Change, ChangeAction
 
 # An arbitrary 64-bit key naming the change log's lock among the database's advisory locks.
 CHANGE_LOG_LOCK = 7_135_246_001
+# Rows per query when the log is reconciled with the tables (log_existing_records).
+BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -248,10 +250,13 @@ def log_existing_records(get_model=apps.get_model, using: str = "default") -> in
             )
             present = set()
             created = []
-            for key, at in records.iterator(chunk_size=5000):
+            for key, at in records.iterator(chunk_size=BATCH):
                 present.add(key)
                 if key not in keys:
                     created.append(change_model(resource=resource.name, key=key, action=ChangeAction.CREATED, at=at))
+                if len(created) == BATCH:  # a backfill can be a million entries: written as they come
+                    written += bulk_append(entries, created)
+                    created = []
             written += bulk_append(entries, created)
             stale[resource.name] = sorted(keys - present)
         now = timezone.now()
@@ -266,7 +271,7 @@ def mirrored_keys(entries) -> dict[str, set[str]]:
     """The keys of each resource that a mirror holds after applying these log entries from the first."""
     keys: dict[str, set[str]] = {}
     rows = entries.order_by("id").values_list("resource", "key", "old_key", "action")
-    for resource, key, old_key, action in rows.iterator(chunk_size=5000):
+    for resource, key, old_key, action in rows.iterator(chunk_size=BATCH):
         held = keys.setdefault(resource, set())
         if action == ChangeAction.DELETED:
             held.discard(key)
@@ -278,8 +283,7 @@ def mirrored_keys(entries) -> dict[str, set[str]]:
 
 
 def bulk_append(entries, changes: list) -> int:
-    """Insert in batches (a backfill can be a million entries). The batch is one commit, so the id order among its
-    entries carries no meaning and bulk_create's is good enough."""
-    for start in range(0, len(changes), 5000):
-        entries.bulk_create(changes[start : start + 5000])
+    """Insert entries of one reconciliation. It is one commit, so the id order among its entries carries no meaning
+    and bulk_create's is good enough."""
+    entries.bulk_create(changes, batch_size=BATCH)
     return len(changes)
