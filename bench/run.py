@@ -211,7 +211,10 @@ def django_env(database_url: str, cache: bool) -> dict:
 
 
 def manage(env: dict, *args: str) -> None:
-    # Its output is progress, not results: stderr, so stdout holds only the report.
+    # Its output is progress, not results: stderr, so stdout holds only the report. Loading a million rows in one
+    # transaction takes longer than the statement timeout that bounds requests (the commit alone checks every
+    # deferred foreign key), so commands run without it, as the settings advise for migrations.
+    env = {**env, "DB_STATEMENT_TIMEOUT": "0"}
     subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True, stdout=sys.stderr)
 
 
