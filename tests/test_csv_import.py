@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from apps.curation.models import PendingImport
 from apps.events.models import Event, Statement
 
 EVENT_COLUMNS = ["slug", "type", "date", "date_precision", "title", "treaty", "source", "quote", "locator"]
@@ -253,3 +254,19 @@ def test_a_background_import_that_stops_says_which_rows_were_written(
     status = curator_client.get(started["Location"]).content.decode()
     assert "Stopped: 2 of 5 rows written" in status
     assert "Row 4 was refused" in status
+
+
+def test_a_file_too_large_to_preview_in_one_request_is_refused_with_a_message(
+    sample_dataset, good_event_row, curator_client, settings
+):
+    """The preview runs within the request; a file it could not check before the server's timeout is refused at
+    upload, saying how many rows it has and what to do, and nothing is kept."""
+    settings.CURATION_IMPORT_PREVIEW_MAX_ROWS = 3
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 4)))
+    assert response.context["form"].errors["import_file"] == [
+        "This file has 4 rows; a preview checks at most 3 at once (each row is validated as a save would, at tens of "
+        "rows a second). Split it into files of at most 3 rows and import them one after another."
+    ]
+    assert "result" not in response.context and not PendingImport.objects.exists()
+    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 3)))
+    assert not response.context["result"].has_validation_errors()

@@ -5,7 +5,9 @@ A confirm naming a file that is gone (already imported, or never this user's) is
 """
 
 import contextvars
+import csv
 import datetime
+import io
 import logging
 import threading
 import uuid
@@ -13,13 +15,14 @@ import uuid
 import tablib
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
 from import_export.tmp_storages import BaseStorage
 from simple_history.models import HistoricalRecords
 
@@ -67,6 +70,30 @@ class PendingImportStorage(BaseStorage):
         return PendingImport.objects.filter(token=token, user=self.user, model=self.model)
 
 
+class SizedImportForm(ImportForm):
+    """The upload step, refusing a file of more rows than a preview can check within one request.
+
+    The preview (django-import-export's dry run) validates every row as a save would, in the request, at tens of rows
+    a second; a larger file would pass gunicorn's timeout and the curator would get an error page instead of an
+    answer. Until the preview runs in the background like the import itself, such a file is refused with a message.
+    """
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        limit = settings.CURATION_IMPORT_PREVIEW_MAX_ROWS
+        text = upload.read().decode("utf-8-sig", errors="replace")
+        upload.seek(0)
+        rows = sum(1 for row in csv.reader(io.StringIO(text)) if row) - 1  # less the header
+        if rows > limit:
+            raise ValidationError(
+                f"This file has {rows} rows; a preview checks at most {limit} at once (each row is validated as a "
+                f"save would, at tens of rows a second). Split it into files of at most {limit} rows and import "
+                "them one after another.",
+                code="too_many_rows",
+            )
+        return upload
+
+
 class CuratedImportMixin(ImportExportMixin):
     """Import and export, with the previewed file kept by ``PendingImportStorage`` and a missing one explained.
 
@@ -76,6 +103,7 @@ class CuratedImportMixin(ImportExportMixin):
     """
 
     tmp_storage_class = PendingImportStorage
+    import_form_class = SizedImportForm
 
     def get_urls(self):
         status = path(
