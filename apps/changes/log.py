@@ -233,7 +233,13 @@ def log_existing_records(get_model=apps.get_model, using: str = "default") -> in
     """
     change_model = get_model("changes", "Change")
     entries = change_model._default_manager.using(using)
-    labels = [model._meta.label_lower for model in dataset_models() if model._meta.label_lower in resources()]
+    # A migration's historical models lack the models added after it (their tables do not exist yet, so neither do
+    # their records): without this, adding a resource model would break migrate on every new database.
+    labels = [
+        model._meta.label_lower
+        for model in dataset_models()
+        if model._meta.label_lower in resources() and _model_or_none(get_model, model._meta.label_lower)
+    ]
     written = 0
     with transaction.atomic(using=using):
         take_turn(using)
@@ -265,6 +271,13 @@ def log_existing_records(get_model=apps.get_model, using: str = "default") -> in
             gone = [change_model(resource=name, key=key, action=ChangeAction.DELETED, at=now) for key in stale[name]]
             written += bulk_append(entries, gone)
     return written
+
+
+def _model_or_none(get_model, label: str):
+    try:
+        return get_model(label)
+    except LookupError:
+        return None
 
 
 def mirrored_keys(entries) -> dict[str, set[str]]:
