@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -256,17 +257,79 @@ def test_a_background_import_that_stops_says_which_rows_were_written(
     assert "Row 4 was refused" in status
 
 
-def test_a_file_too_large_to_preview_in_one_request_is_refused_with_a_message(
+def _confirm_from_status_page(page) -> dict:
+    """The hidden fields of the status page's confirm form, as a browser would post them."""
+    form = re.search(r'<form id="import-confirm".*?</form>', page, re.S)
+    assert form, "no confirm form on the status page"
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_upload_is_checked_in_the_background_then_confirmed_from_its_status_page(
+    sample_dataset, good_event_row, curator, curator_client, settings
+):
+    """A file too large to check within the request is checked in the background, batch by batch, writing nothing;
+    its status page then gives what confirming would write and the confirm button, which imports it."""
+    settings.CURATION_IMPORT_PREVIEW_ROWS, settings.CURATION_IMPORT_INLINE_ROWS = 3, 2
+    settings.CURATION_IMPORT_BATCH_ROWS = 2
+    rows = _bulk_rows(good_event_row, 5)
+    started = curator_client.post(
+        reverse("admin:events_event_import"), {"format": "0", "import_file": _csv(EVENT_COLUMNS, rows)}
+    )
+    assert started.status_code == 302 and "/import/" in started["Location"]
+    _wait_for_background_imports()
+    assert not Event.objects.filter(slug__startswith="bulk-").exists()
+    page = curator_client.get(started["Location"]).content.decode()
+    assert "Checked all 5 rows; confirming would write 5 new, 0 updated, 0 unchanged." in page
+    confirm = _confirm_from_status_page(page)
+    assert confirm["original_file_name"] == "rows.csv"
+
+    imported = curator_client.post(reverse("admin:events_event_process_import"), confirm)
+    assert imported.status_code == 302 and imported["Location"] == started["Location"]
+    _wait_for_background_imports()
+    assert Event.objects.filter(slug__startswith="bulk-").count() == 5
+    assert {event.history.get().history_user for event in Event.objects.filter(slug__startswith="bulk-")} == {curator}
+    page = curator_client.get(started["Location"]).content.decode()
+    assert "Imported all 5 rows: 5 new, 0 updated, 0 unchanged." in page
+    assert 'id="import-confirm"' not in page
+    again = curator_client.post(reverse("admin:events_event_process_import"), confirm, follow=True)
+    assert "already imported" in " ".join(str(m) for m in again.context["messages"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_upload_with_bad_rows_is_rejected_with_every_row_error_listed(
     sample_dataset, good_event_row, curator_client, settings
 ):
-    """The preview runs within the request; a file it could not check before the server's timeout is refused at
-    upload, saying how many rows it has and what to do, and nothing is kept."""
-    settings.CURATION_IMPORT_PREVIEW_MAX_ROWS = 3
-    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 4)))
-    assert response.context["form"].errors["import_file"] == [
-        "This file has 4 rows; a preview checks at most 3 at once (each row is validated as a save would, at tens of "
-        "rows a second). Split it into files of at most 3 rows and import them one after another."
-    ]
-    assert "result" not in response.context and not PendingImport.objects.exists()
-    response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 3)))
-    assert not response.context["result"].has_validation_errors()
+    """The background check reports every refused row, numbered in the whole file and by column, writes nothing,
+    offers no confirm, and a confirm posted anyway imports nothing."""
+    settings.CURATION_IMPORT_PREVIEW_ROWS, settings.CURATION_IMPORT_BATCH_ROWS = 3, 2
+    rows = _bulk_rows(good_event_row, 5, {2: {"source": "", "quote": ""}, 5: {"date_precision": "month"}})
+    started = curator_client.post(
+        reverse("admin:events_event_import"), {"format": "0", "import_file": _csv(EVENT_COLUMNS, rows)}
+    )
+    _wait_for_background_imports()
+    page = curator_client.get(started["Location"]).content.decode()
+    assert "Nothing was written: checking the 5 rows found the problems below." in page
+    problems = re.findall(r"<li>(Row .*?)</li>", page)
+    assert [problem.split(":")[0] for problem in problems] == ["Row 2, quote", "Row 5, date"]
+    assert "needs at least one citation that supports it" in problems[0]
+    assert 'id="import-confirm"' not in page
+    pending = PendingImport.objects.get()
+    assert pending.data == b""
+    response = curator_client.post(reverse("admin:events_event_process_import"), pending.confirm, follow=True)
+    assert "Nothing was imported" in " ".join(str(m) for m in response.context["messages"])
+    assert not Event.objects.filter(slug__startswith="bulk-").exists()
+
+
+def test_a_status_page_is_only_its_curators(sample_dataset, curator_client, curator):
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    pending = PendingImport.objects.create(user=curator, model="events.event", data=b"", status="checking")
+    url = reverse("admin:events_event_import_status", args=[pending.token])
+    assert "Checking: 0 of 0 rows checked so far" in curator_client.get(url).content.decode()
+    other = User.objects.create_user("other-curator", is_staff=True)
+    other.groups.add(Group.objects.get(name="curators"))
+    other_client = Client()
+    other_client.force_login(other)
+    assert other_client.get(url).status_code == 404

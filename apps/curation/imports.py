@@ -2,12 +2,12 @@
 
 Used by every admin with import (``CuratedImportMixin`` in place of django-import-export's ``ImportExportMixin``).
 A confirm naming a file that is gone (already imported, or never this user's) is an admin message, not a 500.
+A file too large to check or import within one request is checked, then imported, in a background thread, batch by
+batch, with a status page saying how far it got; the curator confirms from that page.
 """
 
 import contextvars
-import csv
 import datetime
-import io
 import logging
 import threading
 import uuid
@@ -15,14 +15,13 @@ import uuid
 import tablib
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
-from import_export.forms import ImportForm
 from import_export.tmp_storages import BaseStorage
 from simple_history.models import HistoricalRecords
 
@@ -36,6 +35,12 @@ KEPT_FOR = datetime.timedelta(days=1)
 _importer: contextvars.ContextVar[tuple] = contextvars.ContextVar("importer")
 
 
+def keep(**fields) -> PendingImport:
+    """A new pending import; previews never confirmed are not kept forever."""
+    PendingImport.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
+    return PendingImport.objects.create(**fields)
+
+
 class PendingImportStorage(BaseStorage):
     """django-import-export's temporary storage, as a ``PendingImport`` row of the importing user."""
 
@@ -44,10 +49,8 @@ class PendingImportStorage(BaseStorage):
         self.user, self.model = user, model
 
     def save(self, data) -> None:
-        # Previews never confirmed are not kept forever.
-        PendingImport.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
         data = data.encode(self.encoding or "utf-8") if isinstance(data, str) else data
-        self.name = str(PendingImport.objects.create(user=self.user, model=self.model, data=data).token)
+        self.name = str(keep(user=self.user, model=self.model, data=data).token)
 
     def read(self):
         pending = self._pending()
@@ -70,32 +73,12 @@ class PendingImportStorage(BaseStorage):
         return PendingImport.objects.filter(token=token, user=self.user, model=self.model)
 
 
-class SizedImportForm(ImportForm):
-    """The upload step, refusing a file of more rows than a preview can check within one request.
-
-    The preview (django-import-export's dry run) validates every row as a save would, in the request, at tens of rows
-    a second; a larger file would pass gunicorn's timeout and the curator would get an error page instead of an
-    answer. Until the preview runs in the background like the import itself, such a file is refused with a message.
-    """
-
-    def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        limit = settings.CURATION_IMPORT_PREVIEW_MAX_ROWS
-        text = upload.read().decode("utf-8-sig", errors="replace")
-        upload.seek(0)
-        rows = sum(1 for row in csv.reader(io.StringIO(text)) if row) - 1  # less the header
-        if rows > limit:
-            raise ValidationError(
-                f"This file has {rows} rows; a preview checks at most {limit} at once (each row is validated as a "
-                f"save would, at tens of rows a second). Split it into files of at most {limit} rows and import "
-                "them one after another.",
-                code="too_many_rows",
-            )
-        return upload
-
-
 class CuratedImportMixin(ImportExportMixin):
     """Import and export, with the previewed file kept by ``PendingImportStorage`` and a missing one explained.
+
+    An uploaded file of at most ``CURATION_IMPORT_PREVIEW_ROWS`` rows is checked within the request (django-import-
+    export's preview, every row's errors by column); a larger one in a background thread, a dry run per batch, with a
+    status page that then gives the totals and the confirm button, or the rows refused and why.
 
     A confirmed file of at most ``CURATION_IMPORT_INLINE_ROWS`` rows is imported within the request, in one
     transaction; a larger one in a background thread, ``CURATION_IMPORT_BATCH_ROWS`` rows per committed batch, with
@@ -103,7 +86,6 @@ class CuratedImportMixin(ImportExportMixin):
     """
 
     tmp_storage_class = PendingImportStorage
-    import_form_class = SizedImportForm
 
     def get_urls(self):
         status = path(
@@ -118,11 +100,52 @@ class CuratedImportMixin(ImportExportMixin):
         return {"user": user, "model": model}
 
     def import_action(self, request, **kwargs):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
         token = _importer.set((request.user, self.opts.label_lower))
         try:
+            if request.method == "POST" and (job := self._large_check(request, **kwargs)):
+                return job
             return super().import_action(request, **kwargs)
         finally:
             _importer.reset(token)
+
+    def _large_check(self, request, **kwargs):
+        """Start the background check of a large uploaded file and answer with its status page, or None (a small
+        or unreadable file, or a form error, which django-import-export's own preview then answers)."""
+        import_form = self.create_import_form(request)
+        if not import_form.is_valid():
+            return None
+        upload = import_form.cleaned_data["import_file"]
+        input_format = self.get_import_formats()[int(import_form.cleaned_data["format"])](encoding=self.from_encoding)
+        data = b"".join(upload.chunks())
+        upload.seek(0)
+        try:
+            dataset = input_format.create_dataset(data.decode(self.from_encoding or "utf-8-sig"))
+        except Exception:  # noqa: BLE001 - the preview reports an unreadable file on the form
+            return None
+        if len(dataset) <= settings.CURATION_IMPORT_PREVIEW_ROWS:
+            return None
+        pending = keep(
+            user=request.user,
+            model=self.opts.label_lower,
+            data=data,
+            status=ImportStatus.CHECKING,
+            total_rows=len(dataset),
+        )
+        upload.tmp_storage_name = str(pending.token)
+        pending.confirm = self.get_confirm_form_initial(request, import_form)
+        pending.save(update_fields=["confirm"])
+        resource = self.choose_import_resource_class(import_form, request)(
+            **self.get_import_resource_kwargs(request, form=import_form, **kwargs)
+        )
+        _start(run_check, pending, resource, dataset, request)
+        messages.info(
+            request,
+            f"Checking {len(dataset)} rows in the background, {settings.CURATION_IMPORT_BATCH_ROWS} per batch. "
+            "Nothing is written until you confirm on this page once the check is done.",
+        )
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_status", pending.token)
 
     def process_import(self, request, **kwargs):
         if not self.has_import_permission(request):
@@ -167,11 +190,7 @@ class CuratedImportMixin(ImportExportMixin):
         resource = self.choose_import_resource_class(confirm_form, request)(
             **self.get_import_resource_kwargs(request, form=confirm_form)
         )
-        thread = threading.Thread(
-            target=run_import, args=(pending.pk, resource, dataset, request), name=f"import-{pending.token}"
-        )
-        thread.start()
-        _threads.append(thread)
+        _start(run_import, pending, resource, dataset, request)
         messages.info(
             request,
             f"Importing {len(dataset)} rows in the background, {settings.CURATION_IMPORT_BATCH_ROWS} per batch; "
@@ -187,13 +206,76 @@ class CuratedImportMixin(ImportExportMixin):
             "opts": self.opts,
             "pending": pending,
             "status": import_status(pending),
-            "running": pending.status == ImportStatus.RUNNING and not _stalled(pending),
+            "running": pending.status in (ImportStatus.CHECKING, ImportStatus.RUNNING) and not _stalled(pending),
+            "problems": pending.report.splitlines() if pending.status == ImportStatus.REJECTED else [],
         }
         return TemplateResponse(request, "admin/curation/import_status.html", context)
 
 
-# Background imports started by this process (tests wait for them).
+# Background checks and imports started by this process (tests wait for them).
 _threads: list[threading.Thread] = []
+
+
+def _start(job, pending, resource, dataset, request) -> None:
+    thread = threading.Thread(
+        target=job, args=(pending.pk, resource, dataset, request), name=f"{job.__name__}-{pending.token}"
+    )
+    thread.start()
+    _threads.append(thread)
+
+
+# The row errors a rejected file's status page lists; the rest are counted.
+MAX_PROBLEMS = 100
+
+
+def run_check(pending_pk: int, resource, dataset, request) -> None:
+    """Check ``dataset`` as the preview does (a dry run, rolled back), batch by batch, recording the progress on the
+    ``PendingImport`` after each, then its totals (``previewed``) or its row errors (``rejected``).
+
+    Each batch is checked against the data as it stands, as the import will write it batch by batch; a batch holds
+    SQLite's write lock only while it is checked.
+    """
+    batch_rows = settings.CURATION_IMPORT_BATCH_ROWS
+    totals = dict.fromkeys(("new", "update", "skip"), 0)
+    problems: list[str] = []
+    pending = PendingImport.objects.filter(pk=pending_pk)
+    try:
+        for start in range(0, len(dataset), batch_rows):
+            batch = tablib.Dataset(*dataset[start : start + batch_rows], headers=dataset.headers)
+            result = resource.import_data(batch, dry_run=True, raise_errors=False, user=request.user)
+            problems += _problems(result, start)
+            for kind in totals:
+                totals[kind] += result.totals[kind]
+            pending.update(done_rows=start + len(batch), updated_at=timezone.now())
+        if problems:
+            listed = problems[:MAX_PROBLEMS]
+            if len(problems) > len(listed):
+                listed.append(f"... and {len(problems) - len(listed)} more.")
+            pending.update(status=ImportStatus.REJECTED, report="\n".join(listed), data=b"", updated_at=timezone.now())
+        else:
+            report = f"{totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged."
+            pending.update(status=ImportStatus.PREVIEWED, report=report, done_rows=0, updated_at=timezone.now())
+    except Exception as error:  # noqa: BLE001 - whatever stopped it, the curator is told, and the log has it all
+        logger.exception("Background check %s stopped", pending_pk)
+        pending.update(
+            status=ImportStatus.REJECTED,
+            report=f"The check stopped on an error: {error}",
+            data=b"",
+            updated_at=timezone.now(),
+        )
+    finally:
+        connection.close()
+
+
+def _problems(result, start: int) -> list[str]:
+    """Every row error of a checked batch, numbered in the whole file, one line each, by column."""
+    lines = [
+        (start + row.number, f"Row {start + row.number}, {column}: {' '.join(column_messages)}")
+        for row in result.invalid_rows
+        for column, column_messages in row.error.message_dict.items()
+    ]
+    lines += [(start + row.number, f"Row {start + row.number}: {row.errors[0].error}") for row in result.error_rows]
+    return [line for _, line in sorted(lines, key=lambda numbered: numbered[0])]
 
 
 def run_import(pending_pk: int, resource, dataset, request) -> None:
@@ -245,7 +327,7 @@ STALLED_AFTER = datetime.timedelta(minutes=5)
 
 
 def _stalled(pending) -> bool:
-    """A running import whose last batch is long past: its process stopped (a restart); its batch rolled back."""
+    """A check or import whose last batch is long past: its process stopped (a restart); its batch rolled back."""
     return timezone.now() - pending.updated_at > STALLED_AFTER
 
 
@@ -260,4 +342,15 @@ def import_status(pending) -> str:
         return f"Interrupted: {done}; the rest was not imported. Upload the remaining rows again."
     if pending.status == ImportStatus.RUNNING:
         return f"Importing: {done} so far."
+    if pending.status == ImportStatus.CHECKING and _stalled(pending):
+        return "The check was interrupted; nothing was written. Upload the file again."
+    if pending.status == ImportStatus.CHECKING:
+        return f"Checking: {pending.done_rows} of {pending.total_rows} rows checked so far; nothing is written yet."
+    if pending.status == ImportStatus.REJECTED:
+        return (
+            f"Nothing was written: checking the {pending.total_rows} rows found the problems below. "
+            "Correct them and upload the file again."
+        )
+    if pending.total_rows:
+        return f"Checked all {pending.total_rows} rows; confirming would write {pending.report}"
     return "Previewed, not confirmed yet."

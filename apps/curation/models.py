@@ -10,6 +10,8 @@ from django.db import models
 
 
 class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "being checked in the background"
+    REJECTED = "rejected", "refused by its check, nothing written"
     PREVIEWED = "previewed", "previewed, waiting for confirmation"
     RUNNING = "running", "importing in the background"
     DONE = "done", "imported"
@@ -24,6 +26,10 @@ class PendingImport(models.Model):
     (and deleted). Here the posted token finds a file only for the user who uploaded it, for the model it was
     previewed on, and the confirm deletes it in the import's transaction, so a second confirm finds nothing.
 
+    A file too large to check within a request is kept as ``checking`` and checked in the background (a dry run per
+    batch), then becomes ``previewed`` (with the totals it would write and the confirm form's values) or ``rejected``
+    (with its row errors).
+
     A file too large to import within a request is confirmed by moving it to ``running`` (once: the update matches
     only a ``previewed`` row) and imported in the background in batches, each committed with its progress; the row
     then says what was written, and where and why an import stopped.
@@ -37,9 +43,16 @@ class PendingImport(models.Model):
     model = models.CharField(max_length=100, help_text="The model it was previewed for, e.g. 'events.event'.")
     data = models.BinaryField(help_text="The uploaded file, as uploaded (emptied once imported).")
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
-    total_rows = models.PositiveIntegerField(default=0, help_text="Rows in the file, once confirmed.")
-    done_rows = models.PositiveIntegerField(default=0, help_text="Rows imported and committed so far.")
-    report = models.TextField(blank=True, help_text="What the import did, or why it stopped.")
+    total_rows = models.PositiveIntegerField(
+        default=0, help_text="Rows in the file, once checked in the background or confirmed."
+    )
+    done_rows = models.PositiveIntegerField(
+        default=0, help_text="Rows checked (while checking) or imported and committed (while importing) so far."
+    )
+    report = models.TextField(blank=True, help_text="What the check found or the import did, or why it stopped.")
+    confirm = models.JSONField(
+        default=dict, blank=True, help_text="The confirm form's values, for a file checked in the background."
+    )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was previewed.")
     updated_at = models.DateTimeField(auto_now=True, help_text="Last progress; a running import updates it per batch.")
 
