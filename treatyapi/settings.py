@@ -149,7 +149,6 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "treatyapi.wsgi.application"
-ASGI_APPLICATION = "treatyapi.asgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
