@@ -453,8 +453,6 @@ def caches_for_tests() -> dict:
 
 # --- Writes ------------------------------------------------------------------------------------------------------
 
-DATASET_MODELS = ["source", "state", "treaty", "membership", "event", "statement"]
-
 
 @pytest.fixture
 def writers_group(db):
@@ -462,8 +460,12 @@ def writers_group(db):
     permissions give (the curators role of the admin may hold less, e.g. no deletes)."""
     from django.contrib.auth.models import Group, Permission
 
+    from apps.changes.log import resources
+
+    # The API's resources, from its routes (sources, states, treaties, memberships, events, statements).
+    models = [label.split(".")[1] for label in resources()]
     group, _ = Group.objects.get_or_create(name="api-writers")
-    codenames = [f"{action}_{model}" for action in ("add", "change", "delete") for model in DATASET_MODELS]
+    codenames = [f"{action}_{model}" for action in ("add", "change", "delete") for model in models]
     group.permissions.add(*Permission.objects.filter(codename__in=codenames))
     return group
 

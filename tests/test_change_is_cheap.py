@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 pytestmark = pytest.mark.slow
 
@@ -55,19 +56,19 @@ def _add_field_to_event(checkout: Path) -> None:
 @pytest.fixture
 def database_url():
     """A new, empty database on the server the suite runs on (a new SQLite file otherwise); dropped afterwards."""
-    config = settings.DATABASES["default"]
-    if config["ENGINE"] != "django.db.backends.postgresql":
+    # By vendor, not ENGINE: production's engine is a subclass of Django's PostgreSQL backend (apps.core.db).
+    if connection.vendor != "postgresql":
         yield None
         return
     import psycopg
 
     name = f"treatyapi_field_probe_{uuid.uuid4().hex[:8]}"
     admin_url = os.environ["DATABASE_URL"]
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(admin_url, autocommit=True) as server:
+        server.execute(f'CREATE DATABASE "{name}"')
     yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with psycopg.connect(admin_url, autocommit=True) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_adding_a_field_to_event_is_one_line_plus_makemigrations(tmp_path, database_url):
@@ -96,6 +97,15 @@ def test_adding_a_field_to_event_is_one_line_plus_makemigrations(tmp_path, datab
     assert [name.split("/")[1] for name in added] == ["events", "history"], added
 
     run(*manage, "migrate", "-v0")
+    if database_url:  # the new column is in the server's new database, not in some SQLite file
+        import psycopg
+
+        with psycopg.connect(database_url) as server:
+            found = server.execute(
+                "SELECT 1 FROM information_schema.columns"
+                " WHERE table_name = 'events_event' AND column_name = 'outcome'"
+            ).fetchone()
+        assert found, "migrate did not add the column on PostgreSQL"
     run(*manage, "load_dataset", "--no-migrate", "-v0")
     # No fixture file changes: the new field holds its default everywhere.
     run(*manage, "export_dataset", "--output", str(tmp_path / "exported"))
