@@ -136,16 +136,16 @@ class CuratedImportMixin(ImportExportMixin):
         upload.tmp_storage_name = str(pending.token)
         pending.confirm = self.get_confirm_form_initial(request, import_form)
         pending.save(update_fields=["confirm"])
-        resource = self.choose_import_resource_class(import_form, request)(
-            **self.get_import_resource_kwargs(request, form=import_form, **kwargs)
-        )
-        _start(run_check, pending, resource, dataset, request)
-        messages.info(
+        return self._in_background(
+            run_check,
+            pending,
+            dataset,
+            import_form,
             request,
             f"Checking {len(dataset)} rows in the background, {settings.CURATION_IMPORT_BATCH_ROWS} per batch. "
             "Nothing is written until you confirm on this page once the check is done.",
+            **kwargs,
         )
-        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_status", pending.token)
 
     def process_import(self, request, **kwargs):
         if not self.has_import_permission(request):
@@ -187,15 +187,27 @@ class CuratedImportMixin(ImportExportMixin):
         )
         if not claimed:
             raise PendingImport.DoesNotExist
-        resource = self.choose_import_resource_class(confirm_form, request)(
-            **self.get_import_resource_kwargs(request, form=confirm_form)
-        )
-        _start(run_import, pending, resource, dataset, request)
-        messages.info(
+        return self._in_background(
+            run_import,
+            pending,
+            dataset,
+            confirm_form,
             request,
             f"Importing {len(dataset)} rows in the background, {settings.CURATION_IMPORT_BATCH_ROWS} per batch; "
             "this page shows how far it got.",
         )
+
+    def _in_background(self, job, pending, dataset, form, request, message: str, **kwargs):
+        """Run ``job`` (``run_check`` or ``run_import``) on the file in a thread; answer with its status page."""
+        resource = self.choose_import_resource_class(form, request)(
+            **self.get_import_resource_kwargs(request, form=form, **kwargs)
+        )
+        thread = threading.Thread(
+            target=job, args=(pending.pk, resource, dataset, request), name=f"{job.__name__}-{pending.token}"
+        )
+        thread.start()
+        _threads.append(thread)
+        messages.info(request, message)
         return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import_status", pending.token)
 
     def import_status_view(self, request, token):
@@ -214,14 +226,6 @@ class CuratedImportMixin(ImportExportMixin):
 
 # Background checks and imports started by this process (tests wait for them).
 _threads: list[threading.Thread] = []
-
-
-def _start(job, pending, resource, dataset, request) -> None:
-    thread = threading.Thread(
-        target=job, args=(pending.pk, resource, dataset, request), name=f"{job.__name__}-{pending.token}"
-    )
-    thread.start()
-    _threads.append(thread)
 
 
 # The row errors a rejected file's status page lists; the rest are counted.
