@@ -117,25 +117,25 @@ class CuratedImportMixin(ImportExportMixin):
         if not import_form.is_valid():
             return None
         upload = import_form.cleaned_data["import_file"]
-        input_format = self.get_import_formats()[int(import_form.cleaned_data["format"])](encoding=self.from_encoding)
         data = b"".join(upload.chunks())
         upload.seek(0)
         try:
-            dataset = input_format.create_dataset(data.decode(self.from_encoding or "utf-8-sig"))
+            dataset = self._dataset(import_form, data)
         except Exception:  # noqa: BLE001 - the preview reports an unreadable file on the form
             return None
         if len(dataset) <= settings.CURATION_IMPORT_PREVIEW_ROWS:
             return None
+        token = uuid.uuid4()
+        upload.tmp_storage_name = str(token)  # the confirm form's values name the kept file by it
         pending = keep(
+            token=token,
             user=request.user,
             model=self.opts.label_lower,
             data=data,
             status=ImportStatus.CHECKING,
             total_rows=len(dataset),
+            confirm=self.get_confirm_form_initial(request, import_form),
         )
-        upload.tmp_storage_name = str(pending.token)
-        pending.confirm = self.get_confirm_form_initial(request, import_form)
-        pending.save(update_fields=["confirm"])
         return self._in_background(
             run_check,
             pending,
@@ -175,8 +175,7 @@ class CuratedImportMixin(ImportExportMixin):
         pending = storage._pending().filter(status=ImportStatus.PREVIEWED).first()
         if pending is None:
             raise PendingImport.DoesNotExist
-        input_format = self.get_import_formats()[int(confirm_form.cleaned_data["format"])](encoding=self.from_encoding)
-        dataset = input_format.create_dataset(bytes(pending.data).decode(self.from_encoding or "utf-8-sig"))
+        dataset = self._dataset(confirm_form, bytes(pending.data))
         if len(dataset) <= settings.CURATION_IMPORT_INLINE_ROWS:
             return None
         # Claimed once: of two confirms, one moves it to running, the other finds no previewed row.
@@ -196,6 +195,11 @@ class CuratedImportMixin(ImportExportMixin):
             f"Importing {len(dataset)} rows in the background, {settings.CURATION_IMPORT_BATCH_ROWS} per batch; "
             "this page shows how far it got.",
         )
+
+    def _dataset(self, form, data: bytes) -> tablib.Dataset:
+        """The file's rows, read in the format chosen on the upload form, as django-import-export reads them."""
+        input_format = self.get_import_formats()[int(form.cleaned_data["format"])](encoding=self.from_encoding)
+        return input_format.create_dataset(data.decode(self.from_encoding or "utf-8-sig"))
 
     def _in_background(self, job, pending, dataset, form, request, message: str, **kwargs):
         """Run ``job`` (``run_check`` or ``run_import``) on the file in a thread; answer with its status page."""
@@ -228,6 +232,17 @@ class CuratedImportMixin(ImportExportMixin):
 _threads: list[threading.Thread] = []
 
 
+def _batches(dataset):
+    """(index of its first row, rows) for each batch of ``CURATION_IMPORT_BATCH_ROWS`` rows of ``dataset``."""
+    size = settings.CURATION_IMPORT_BATCH_ROWS
+    for start in range(0, len(dataset), size):
+        yield start, tablib.Dataset(*dataset[start : start + size], headers=dataset.headers)
+
+
+def _totals(totals: dict) -> str:
+    return f"{totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged."
+
+
 # The row errors a rejected file's status page lists; the rest are counted.
 MAX_PROBLEMS = 100
 
@@ -239,13 +254,11 @@ def run_check(pending_pk: int, resource, dataset, request) -> None:
     Each batch is checked against the data as it stands, as the import will write it batch by batch; a batch holds
     SQLite's write lock only while it is checked.
     """
-    batch_rows = settings.CURATION_IMPORT_BATCH_ROWS
     totals = dict.fromkeys(("new", "update", "skip"), 0)
     problems: list[str] = []
     pending = PendingImport.objects.filter(pk=pending_pk)
     try:
-        for start in range(0, len(dataset), batch_rows):
-            batch = tablib.Dataset(*dataset[start : start + batch_rows], headers=dataset.headers)
+        for start, batch in _batches(dataset):
             result = resource.import_data(batch, dry_run=True, raise_errors=False, user=request.user)
             problems += _problems(result, start)
             for kind in totals:
@@ -257,8 +270,9 @@ def run_check(pending_pk: int, resource, dataset, request) -> None:
                 listed.append(f"... and {len(problems) - len(listed)} more.")
             pending.update(status=ImportStatus.REJECTED, report="\n".join(listed), data=b"", updated_at=timezone.now())
         else:
-            report = f"{totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged."
-            pending.update(status=ImportStatus.PREVIEWED, report=report, done_rows=0, updated_at=timezone.now())
+            pending.update(
+                status=ImportStatus.PREVIEWED, report=_totals(totals), done_rows=0, updated_at=timezone.now()
+            )
     except Exception as error:  # noqa: BLE001 - whatever stopped it, the curator is told, and the log has it all
         logger.exception("Background check %s stopped", pending_pk)
         pending.update(
@@ -286,11 +300,9 @@ def run_import(pending_pk: int, resource, dataset, request) -> None:
     """Import ``dataset`` in committed batches, recording the progress on the ``PendingImport`` after each."""
     # History records the importing curator, as in a request (simple_history reads the request of its thread).
     HistoricalRecords.context.request = request
-    batch_rows = settings.CURATION_IMPORT_BATCH_ROWS
     totals = dict.fromkeys(("new", "update", "skip"), 0)
     try:
-        for start in range(0, len(dataset), batch_rows):
-            batch = tablib.Dataset(*dataset[start : start + batch_rows], headers=dataset.headers)
+        for start, batch in _batches(dataset):
             with transaction.atomic():
                 result = resource.import_data(batch, dry_run=False, user=request.user, use_transactions=True)
                 problem = _first_problem(result, start)
@@ -304,9 +316,8 @@ def run_import(pending_pk: int, resource, dataset, request) -> None:
             for kind in totals:
                 totals[kind] += result.totals[kind]
             PendingImport.objects.filter(pk=pending_pk).update(done_rows=start + len(batch), updated_at=timezone.now())
-        report = f"{totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged."
         PendingImport.objects.filter(pk=pending_pk).update(
-            status=ImportStatus.DONE, report=report, data=b"", updated_at=timezone.now()
+            status=ImportStatus.DONE, report=_totals(totals), data=b"", updated_at=timezone.now()
         )
     except Exception as error:  # noqa: BLE001 - whatever stopped it, the curator is told, and the log has it all
         logger.exception("Background import %s stopped", pending_pk)
