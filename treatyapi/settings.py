@@ -308,12 +308,13 @@ SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 # exporting only reads, so the view permission is enough.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
-# CSV imports in the admin are checked (a preview, as a dry run) and then written at about 20 rows a second on a busy
-# 2-core machine (measured, issue 11), so only small files are handled within a request, under gunicorn's 30 s:
+# CSV imports in the admin are checked (a preview, as a dry run) and then written at 65-72 rows a second on SQLite
+# (`python -m bench.imports`), about 20 on a busy 2-core machine, so only small files are handled within a request,
+# under gunicorn's 30 s:
 # an uploaded file of more rows than CURATION_IMPORT_PREVIEW_ROWS is checked in the background, and a confirmed file
 # of more than CURATION_IMPORT_INLINE_ROWS is imported in the background, each with a status page. Both go
 # CURATION_IMPORT_BATCH_ROWS rows at a time, one transaction each; on SQLite a batch holds the database's one write
-# lock, so 50 rows (about 2.5 s) stay under the DB_LOCK_TIMEOUT (3 s) other writers wait for it.
+# lock, so 50 rows (0.7-2.5 s) stay under the DB_LOCK_TIMEOUT (3 s) other writers wait for it.
 CURATION_IMPORT_PREVIEW_ROWS = int(os.environ.get("CURATION_IMPORT_PREVIEW_ROWS", "400"))
 CURATION_IMPORT_INLINE_ROWS = int(os.environ.get("CURATION_IMPORT_INLINE_ROWS", "200"))
 CURATION_IMPORT_BATCH_ROWS = 50
