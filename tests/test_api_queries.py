@@ -13,13 +13,15 @@ LIST_QUERIES = {
     "statements": 5,  # count, statements with treaty, state and event, joint states, mentioned states, citations
     "sources": 2,  # count, sources
 }
+# Queries per detail request: the record's key and updated_at (its 404 and ETag), then its row and related lists as
+# on its list (the count aside).
 DETAIL_QUERIES = {
-    "treaties/open-skies": 3,
-    "states/rus": 1,
-    "memberships/open-skies-usa": 2,
-    "events/us-withdrawal-notice": 3,
-    "statements/peskov-regrets": 4,
-    "sources/tass-2021-russia-withdrawal": 1,
+    "treaties/open-skies": 4,
+    "states/rus": 2,
+    "memberships/open-skies-usa": 3,
+    "events/us-withdrawal-notice": 4,
+    "statements/peskov-regrets": 5,
+    "sources/tass-2021-russia-withdrawal": 2,
     # the treaty, a count and the page's keys of each kind (4), then its events (3) and statements (4) as on their
     # own endpoints
     "treaties/open-skies/timeline": 12,

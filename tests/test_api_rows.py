@@ -114,6 +114,35 @@ def test_lists_from_rows_are_the_serializers_output_byte_for_byte(client, monkey
         assert from_rows == serialized, url
 
 
+def detail_urls() -> list[str]:
+    """A record of every endpoint, and the records whose lists or nested records are empty or full."""
+    from apps.sources.models import Source
+    from apps.treaties.models import Membership, State
+
+    events = Event.objects.annotate(n=Count("participants") + Count("citations"))
+    statements = Statement.objects.annotate(n=Count("joint_with") + Count("mentions"))
+    records = {
+        "events": [*events.order_by("-n", "slug")[:1], *events.order_by("n", "slug")[:1]],
+        "statements": [*statements.order_by("-n", "slug")[:1], Statement.objects.exclude(responds_to=None).first()],
+        "memberships": [Membership.objects.order_by("slug").first()],
+        "treaties": [Treaty.objects.get(slug="open-skies")],
+        "states": [State.objects.get(code="RUS")],
+        "sources": [Source.objects.order_by("slug").first()],
+    }
+    urls = [
+        f"/api/{endpoint}/{record.slug if endpoint != 'states' else record.code}/"
+        for endpoint, found in records.items()
+        for record in found
+    ]
+    return [*urls, f"/api/events/{Event.objects.filter(treaty=None).values_list('slug', flat=True)[0]}/"]
+
+
+def test_details_from_rows_are_the_serializers_output_byte_for_byte(client, monkeypatch, corpus):
+    for url in detail_urls():
+        from_rows, serialized = both_renderings(client, monkeypatch, url)
+        assert from_rows == serialized, url
+
+
 def test_the_compared_lists_hold_every_kind_of_date_and_a_null_treaty(client, monkeypatch, corpus):
     """The comparison covers what could differ: every precision, unknown dates, events without a treaty."""
     results = []

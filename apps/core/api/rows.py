@@ -1,12 +1,12 @@
-"""GET lists built from ``.values()`` rows, exactly as the read serializers render model instances.
+"""GET lists and details built from ``.values()`` rows, exactly as the read serializers render model instances.
 
 This is the API's one speed mechanism on the read path, and the only module that knows it exists. A page of a
 hundred events is some nine hundred model instances (events, treaties, participants, states, citations, sources) and
 DRF's per-field work on each; the same JSON built from ``.values()`` rows costs less than half as much CPU.
 
-The representation is declared once, by the read serializer, which documents it in the schema and renders details
-and writes' responses. A ``RowPlan`` is derived from the serializer's fields, through DRF's public field API, in
-their order: each field reads the columns it would read from the instance (``treaty__slug`` for a nested treaty's
+The representation is declared once, by the read serializer, which documents it in the schema and renders writes'
+responses. A ``RowPlan`` is derived from the serializer's fields, through DRF's public field API, in their order:
+each field reads the columns it would read from the instance (``treaty__slug`` for a nested treaty's
 slug) and formats them with the serializer's own code (partial dates, field ``to_representation``); links are built
 from a per-view path template instead of resolving the URLconf for each. A field the plan cannot read from a row is
 refused when the plan is built, never dropped. ``tests/test_api_rows.py`` compares both paths byte for byte.
@@ -210,17 +210,36 @@ def row_plan(viewset) -> RowPlan:
 
 
 class RowListMixin:
-    """A viewset whose GET list is built from rows by the plan of its read serializer (see the module's docstring).
+    """A viewset whose GET list and detail are built from rows by the plan of its read serializer (see the module's
+    docstring).
 
     Filters, ordering, pagination, CSV and the response cache are as for any list: only the rendering changes.
     A format suffix in the path (``/api/events.json``) puts it into every link, which only DRF's fields do.
     """
 
-    # False renders lists through the serializer, as details are (the row test compares the two).
+    # False renders lists and details through the serializer, as writes' responses are (the row test compares them).
     render_rows = True
 
+    def renders_rows(self) -> bool:
+        return self.render_rows and not self.format_kwarg
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve" and self.renders_rows():
+            # A detail looks its record up by key alone (a 404, the ETag); the plan reads what it shows. Through
+            # the serializer, the same record with its prefetched lists cost twice as much CPU.
+            queryset = queryset.select_related(None).prefetch_related(None).only("pk", "updated_at")
+        return queryset
+
+    def representation(self, record) -> dict:
+        """What a detail GET shows of ``record``."""
+        if not self.renders_rows():
+            return self.get_serializer(record).data
+        one = type(self).queryset.filter(pk=record.pk)
+        return row_plan(type(self)).render_by_key(one, self.request)[record.pk]
+
     def list(self, request, *args, **kwargs):
-        if not self.render_rows or self.format_kwarg:
+        if not self.renders_rows():
             return super().list(request, *args, **kwargs)
         plan = row_plan(type(self))
         queryset = self.filter_queryset(self.get_queryset())

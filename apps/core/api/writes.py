@@ -147,7 +147,7 @@ class KeyRelatedField(serializers.SlugRelatedField):
 class CuratedModelViewSet(RowListMixin, viewsets.ModelViewSet):
     """Anonymous reads; creates, conditional updates and deletes for users with the model's permissions.
 
-    Lists are built from rows by the plan of ``serializer_class`` (``apps.core.api.rows``); details and the
+    Lists and details are built from rows by the plan of ``serializer_class`` (``apps.core.api.rows``); the
     responses to writes are the serializer's own output, which the plan reproduces byte for byte.
 
     Detail responses carry ``ETag`` and ``Last-Modified``; a GET naming the current ETag in ``If-None-Match`` is a
@@ -178,7 +178,7 @@ class CuratedModelViewSet(RowListMixin, viewsets.ModelViewSet):
         headers = validator_headers(record)
         if not_modified(request, record):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-        return Response(self.get_serializer(record).data, headers=headers)
+        return Response(self.representation(record), headers=headers)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
