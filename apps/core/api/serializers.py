@@ -4,7 +4,7 @@ import datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -108,4 +108,11 @@ class ListLinkField(serializers.Field):
 
 def list_link(origin: str, view_name: str, parameter: str, value) -> str:
     """The absolute URL of list ``view_name`` filtered by ``parameter=value`` (``origin`` is scheme and host)."""
-    return f"{origin}{reverse(view_name)}?{urlencode({parameter: value})}"
+    return f"{origin}{_list_path(view_name, get_script_prefix())}?{urlencode({parameter: value})}"
+
+
+@lru_cache(maxsize=256)
+def _list_path(view_name: str, script_prefix: str) -> str:
+    # A list's path depends only on the URLconf and the script prefix: resolved once, not for every record shown
+    # (a tenth of the CPU of a page of 100 events went to resolving the same path).
+    return reverse(view_name)
