@@ -1,11 +1,14 @@
 """The OpenAPI schema is valid, complete and described; the docs pages render from local assets only."""
 
+import concurrent.futures
 import re
+import threading
 
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.test import Client
 
 RESOURCES = ["treaties", "states", "memberships", "events", "statements", "sources"]
 OPERATIONS = {
@@ -179,3 +182,20 @@ def test_docs_render_from_local_assets_only(client, db, path):
     for asset in assets:
         assert finders.find(asset.removeprefix("/static/")), asset
     assert '"validatorUrl": null' in html or path == "/api/redoc/"
+
+
+def test_concurrent_requests_for_the_schema_all_get_it(settings):
+    """drf-spectacular's generator is not thread-safe (tfranzel/drf-spectacular#1123, #1368): under threaded
+    gunicorn workers, requests for the schema generated at the same time answered 500 (seen: 6 of 8)."""
+    from treatyapi.settings import caches_from_url
+
+    settings.CACHES = caches_from_url("dummy://")  # every request generates the schema
+    barrier = threading.Barrier(8)
+
+    def fetch(_):
+        barrier.wait()
+        return Client().get("/api/schema/", HTTP_ACCEPT="application/json").status_code
+
+    for _ in range(3):
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(fetch, range(8))) == [200] * 8
