@@ -6,10 +6,10 @@ DRF's per-field work on each; the same JSON built from ``.values()`` rows costs 
 
 The representation is declared once, by the read serializer, which documents it in the schema and renders writes'
 responses. A ``RowPlan`` is derived from the serializer's fields, through DRF's public field API, in their order:
-each field reads the columns it would read from the instance (``treaty__slug`` for a nested treaty's
-slug) and formats them with the serializer's own code (partial dates, field ``to_representation``); links are built
-from a per-view path template instead of resolving the URLconf for each. A field the plan cannot read from a row is
-refused when the plan is built, never dropped. ``tests/test_api_rows.py`` compares both paths byte for byte.
+each field reads the columns it would read from the instance (``treaty__slug`` for a nested treaty's slug) and
+formats them with the serializer's own code (partial dates, field ``to_representation``); links are built from a
+per-view path template instead of resolving the URLconf for each. A field the plan cannot read from a row is refused
+when the plan is built, never dropped. ``tests/test_api_rows.py`` compares both paths byte for byte.
 
 A related list (participants, citations, joint states) is one ``.values()`` query for the whole page, grouped by
 record in Python, in the related model's default ordering: the queries are the ones prefetching runs.
