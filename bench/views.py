@@ -3,7 +3,8 @@
 Floor: the least a plain Django view can do to return the same JSON as ``/api/events/?treaty=...&page_size=N``
 (the same fields, nesting and URLs), with the same five queries (the treaty, a count, then three ``.values()``),
 dictionaries assembled by hand, ``JsonResponse``. Ceiling: those bytes computed once and returned as they are,
-through the same middleware.
+through the same middleware. ``tests/test_bench_baselines.py`` holds the floor to the API's JSON: a field added to
+the API's events without adding it here would make every ratio flatter the API.
 """
 
 from collections import defaultdict
@@ -44,11 +45,33 @@ def _page(request) -> dict:
         participants[row[0]].append({"code": row[1], "url": f"{api}states/{row[1]}/", "name": row[2], "role": row[3]})
     citations = defaultdict(list)
     for row in EventCitation.objects.filter(event_id__in=ids).values_list(
-        "event_id", "source__slug", "source__title", "quote", "locator", "stance", "note"
+        "event_id",
+        "source__slug",
+        "source__title",
+        "quote",
+        "locator",
+        "stance",
+        "note",
+        "prefix",
+        "suffix",
+        "start",
+        "end",
+        "source__has_text",
     ):
         source = {"slug": row[1], "url": f"{api}sources/{row[1]}/", "title": row[2]}
         citations[row[0]].append(
-            {"source": source, "quote": row[3], "locator": row[4], "stance": row[5], "note": row[6]}
+            {
+                "source": source,
+                "quote": row[3],
+                "locator": row[4],
+                "stance": row[5],
+                "note": row[6],
+                "prefix": row[7],
+                "suffix": row[8],
+                "start": row[9],
+                "end": row[10],
+                "verified": row[11],
+            }
         )
     results = [
         {
@@ -70,6 +93,7 @@ def _page(request) -> dict:
             "citations": citations[row["id"]],
             "notes": row["notes"],
             "updated_at": row["updated_at"],
+            "statements_url": f"{api}statements/?responds_to={row['slug']}",
         }
         for row in rows
     ]
