@@ -154,6 +154,15 @@ def test_the_compared_lists_hold_every_kind_of_date_and_a_null_treaty(client, mo
     assert any(event["treaty"] is None for event in results)
 
 
+@pytest.mark.parametrize("url", ["/api/events/?page_size=50", "/api/memberships/?page_size=50"])
+def test_timestamps_from_rows_are_in_the_time_zone_drf_would_use(client, monkeypatch, corpus, settings, url):
+    """Rows fix the current time zone once per response (DRF looks it up for each value): both show it."""
+    settings.TIME_ZONE = "Asia/Kolkata"
+    from_rows, serialized = both_renderings(client, monkeypatch, url)
+    assert from_rows == serialized
+    assert b'+05:30"' in from_rows
+
+
 @pytest.mark.parametrize(
     "url", ["/api/events/?page_size=5", "/api/treaties/?page_size=5", "/api/treaties/inf/timeline/"]
 )

@@ -18,19 +18,21 @@ A new model field shown by a serializer needs nothing here; a new kind of serial
 (and works) or is refused with its name when the first list is requested (and the row test fails).
 """
 
-import re
+import copy
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cache, lru_cache
 from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import ForeignObjectRel, Model, QuerySet
 from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.relations import HyperlinkedIdentityField, HyperlinkedRelatedField
 from rest_framework.response import Response
 
-from .serializers import ListLinkField, PartialDateSerializer, list_link, partial_date_representation
+from .serializers import SLUG_SAFE, ListLinkField, PartialDateSerializer, list_link, partial_date_representation
 
 # Fields that show a text column as it is (CharField.to_representation is str(), a ChoiceField's value its key).
 VERBATIM_FIELDS = (serializers.CharField, serializers.ChoiceField)
@@ -41,7 +43,6 @@ Reader = Callable[[dict, "RenderedPage"], object]
 PLACEHOLDERS = ("__key__", "QQQ", "qqq", "0")
 # What django.urls.reverse() leaves unquoted in a path (RFC 3986 sub-delimiters and /~:@).
 URL_SAFE = "!$&'()*+,;=/~:@"
-SLUG_SAFE = re.compile(r"[-\w]+", re.ASCII)
 
 
 @lru_cache(maxsize=256)
@@ -71,6 +72,15 @@ def record_url(page: "RenderedPage", view_name: str, kwarg: str, value) -> str |
     return f"{page.origin}{before}{value}{after}"
 
 
+@lru_cache(maxsize=64)
+def in_zone(field: serializers.DateTimeField, zone) -> Callable:
+    """``field.to_representation`` with the time zone DRF would look up for each value given once, as
+    ``DateTimeField(default_timezone=zone)`` has it: 5 µs a value instead of 19."""
+    fixed = copy.copy(field)
+    fixed.timezone = zone
+    return fixed.to_representation
+
+
 class RenderedPage:
     """What the readers of one response share: the request (for absolute links) and the page's related lists."""
 
@@ -79,6 +89,8 @@ class RenderedPage:
         # Scheme and host, and the script prefix, are the same for every link of a response.
         self.origin = request.build_absolute_uri("/")[:-1]
         self.script_prefix = get_script_prefix()
+        # DRF's DateTimeField looks the current time zone up for each value it shows; a response has one.
+        self.timezone = timezone.get_current_timezone() if settings.USE_TZ else None
         self.related: dict[str, dict] = {}
 
 
@@ -144,6 +156,8 @@ class RowPlan:
         self._use(column)
         if isinstance(field, VERBATIM_FIELDS):
             return lambda row, page: row[column]
+        if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+            return lambda row, page: None if row[column] is None else in_zone(field, page.timezone)(row[column])
         represent = field.to_representation
         return lambda row, page: None if row[column] is None else represent(row[column])
 
