@@ -2,7 +2,7 @@
 """Load benchmark of Treaty API on SQLite and PostgreSQL, with its baselines measured in the same run.
 
 For each backend: build a database of synthetic data (``generate_synthetic``; reused while size, seed, generator and
-migrations are unchanged), start the app under gunicorn (gunicorn.conf.py: one threaded worker per core), count
+migrations are unchanged), start the app under gunicorn (gunicorn.conf.py's settings, one worker per core), count
 each scenario's queries through Django's test client, drive bounded load with wrk over 127.0.0.1, and print req/s,
 p50, p99 and queries per request, with ratios to three baselines:
 
@@ -334,7 +334,7 @@ def gunicorn_command(options) -> list[str]:
         "-m",
         "gunicorn",
         "treatyapi.wsgi:application",
-        # The production settings (threaded workers); the options below override its bind and worker count.
+        # The production settings; the options below override its bind and worker count.
         "--config",
         str(ROOT / "gunicorn.conf.py"),
         "--workers",

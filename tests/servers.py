@@ -211,7 +211,7 @@ def gunicorn(env: dict, log: Path, *options: str):
     with open(log, "ab") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "treatyapi.wsgi"]
-            + ["--bind", f"127.0.0.1:{port}", "--workers", "1", *options],
+            + ["--bind", f"127.0.0.1:{port}", "--workers", "2", *options],
             cwd=PROJECT,
             env=env,
             stdout=output,

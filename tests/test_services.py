@@ -148,7 +148,7 @@ def test_a_paused_database_is_a_quick_503_while_cached_pages_flow(server_on_post
         worker = threading.Thread(target=lambda: waiting.append(fetch(base + "/api/events/?page_size=7")))
         worker.start()
         time.sleep(0.5)
-        # While a thread waits on the database, the worker's other threads serve cached pages.
+        # While one worker waits on the database, the other serves cached pages.
         during = [fetch(cached) for _ in range(5)]
         assert [answer.status for answer in during] == [200] * 5
         assert max(answer.seconds for answer in during) < 1
