@@ -13,11 +13,6 @@ from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 
 
-@pytest.fixture
-def loaded(db):
-    call_command("load_dataset", no_migrate=True, verbosity=0)
-
-
 def _export_diff(tmp_path) -> dict[str, list[str]]:
     """The changed lines of each exported fixture file against the committed one, by file name."""
     call_command("export_dataset", output=tmp_path, verbosity=0)
@@ -47,7 +42,7 @@ def _save_through_admin(client, form_data, obj, **changes):
     obj.refresh_from_db()
 
 
-def test_loaded_records_have_their_load_in_history(loaded):
+def test_loaded_records_have_their_load_in_history(dataset):
     """Right after a load, each record's history is the one loaded version, with no user."""
     event = Event.objects.order_by("slug").first()
     assert [(r.history_type, r.history_user, r.history_change_reason) for r in event.history.all()] == [
@@ -57,7 +52,7 @@ def test_loaded_records_have_their_load_in_history(loaded):
 
 @pytest.mark.parametrize("model", [Source, State, Treaty, Membership, Event, Statement], ids=lambda m: m.__name__)
 def test_saving_unchanged_through_the_admin_changes_only_updated_at(
-    model, loaded, curator_client, admin_form_data, tmp_path
+    model, dataset, curator_client, admin_form_data, tmp_path
 ):
     """A record saved through its admin page as loaded exports as it was, but for its modification time."""
     # The record with the most relations and text fields of its kind is the most likely to be perturbed by a form.
@@ -68,7 +63,7 @@ def test_saving_unchanged_through_the_admin_changes_only_updated_at(
     assert _changed_keys(diffs[model._meta.label_lower]) == [("-", "updated_at"), ("+", "updated_at")]
 
 
-def test_an_admin_edit_is_exactly_its_diff_and_a_revert_undoes_it(loaded, curator_client, admin_form_data, tmp_path):
+def test_an_admin_edit_is_exactly_its_diff_and_a_revert_undoes_it(dataset, curator_client, admin_form_data, tmp_path):
     """Editing an event's title shows as that title line (and updated_at); reverting it from history leaves only
     updated_at changed."""
     event = (

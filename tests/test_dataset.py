@@ -19,11 +19,6 @@ from apps.treaties.models import Membership, State, Treaty
 D = datetime.date
 
 
-@pytest.fixture
-def dataset(db):
-    call_command("load_dataset", no_migrate=True, verbosity=0)
-
-
 def test_fixtures_load_into_an_empty_database(db):
     """load_dataset (migrations included) fills every dataset model from the committed fixtures."""
     assert Event.objects.count() == 0
