@@ -83,10 +83,22 @@ def validate(*, documents_dir: Path | None) -> Findings:
 
 
 def check_records() -> Iterator[Problem]:
-    """Every record passes its model's own rules (fields, partial dates, constraints, clean())."""
+    """Every record passes its model's own rules (fields, partial dates, constraints, clean()), as ``full_clean()``
+    reports them.
+
+    ``full_clean()`` asks the database about each check constraint for each record: 1,143 queries for the curated
+    dataset, 60% of the validator's time. Here one query per check constraint finds the records that break it; a
+    record that breaks none, and passes the rest of ``full_clean()``, is done. Any other record gets Django's own
+    ``full_clean()``, which says what is wrong with it.
+    """
     for model in dataset_models():
         label = model._meta.label_lower
+        checks = [c for c in model._meta.constraints if isinstance(c, models.CheckConstraint)]
+        others = [c for c in model._meta.constraints if not isinstance(c, models.CheckConstraint)]
+        breaking = set().union(*(_breaking(model, check) for check in checks))
         for obj in model._default_manager.all():
+            if obj.pk not in breaking and _passes_all_but_checks(obj, others):
+                continue
             try:
                 obj.full_clean()
             except ValidationError as error:
@@ -94,6 +106,23 @@ def check_records() -> Iterator[Problem]:
                     for message in messages:
                         where = "" if field_name == "__all__" else f"{field_name}: "
                         yield Problem(label, key_of(obj), f"{where}{message}", "Correct the record so it passes.")
+
+
+def _breaking(model: type[models.Model], check: models.CheckConstraint) -> set:
+    """The keys of the records whose row breaks ``check``. A condition the database finds unknown (NULL) holds, as
+    in a CHECK constraint and in Django's own validation of one."""
+    holds = models.ExpressionWrapper(check.condition, output_field=models.BooleanField())
+    return set(model._default_manager.alias(_holds=holds).filter(_holds=False).order_by().values_list("pk", flat=True))
+
+
+def _passes_all_but_checks(obj: models.Model, constraints: list[models.BaseConstraint]) -> bool:
+    try:
+        obj.full_clean(validate_constraints=False)
+        for constraint in constraints:
+            constraint.validate(type(obj), obj)
+    except ValidationError:
+        return False
+    return True
 
 
 def check_citations() -> Iterator[Problem]:
