@@ -7,6 +7,7 @@ Below them: a small dataset touching every model, admin users in each role, and 
 import datetime
 import itertools
 import os
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +22,17 @@ from apps.events.models import Event, EventCitation, EventParticipant, Statement
 from apps.sources.models import ParagraphDecision, Source
 from apps.treaties.models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
+
+@contextmanager
+def for_the_module(django_db_blocker):
+    """Records made once for a whole module (a module-scoped fixture): in a transaction rolled back at the module's
+    end, so no other module sees them. Each test's own transaction is a savepoint inside it, so a test's writes are
+    rolled back as usual; objects the fixture returns are shared by the module's tests, in memory too."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 _counter = itertools.count(1)
 
 
@@ -28,128 +40,150 @@ def _next() -> int:
     return next(_counter)
 
 
+def new_source(**fields) -> Source:
+    n = _next()
+    defaults = {
+        "slug": f"source-{n}",
+        "title": f"Report {n}",
+        "language": "en",
+        "kind": "news_report",
+        "published_on": datetime.date(2020, 5, 21),
+        "published_on_precision": "day",
+    }
+    return Source.objects.create(**{**defaults, **fields})
+
+
 @pytest.fixture
 def make_source(db):
-    def build(**fields) -> Source:
-        n = _next()
-        defaults = {
-            "slug": f"source-{n}",
-            "title": f"Report {n}",
-            "language": "en",
-            "kind": "news_report",
-            "published_on": datetime.date(2020, 5, 21),
-            "published_on_precision": "day",
-        }
-        return Source.objects.create(**{**defaults, **fields})
+    return new_source
 
-    return build
+
+def new_state(**fields) -> State:
+    n = _next()
+    code = "".join(chr(ord("A") + (n // 26**i) % 26) for i in (2, 1, 0))
+    return State.objects.create(**{"code": code, "name": f"State {code}", **fields})
 
 
 @pytest.fixture
 def make_state(db):
-    def build(**fields) -> State:
-        n = _next()
-        code = "".join(chr(ord("A") + (n // 26**i) % 26) for i in (2, 1, 0))
-        return State.objects.create(**{"code": code, "name": f"State {code}", **fields})
+    return new_state
 
-    return build
+
+def new_treaty(**fields) -> Treaty:
+    n = _next()
+    defaults = {"slug": f"treaty-{n}", "name": f"Treaty {n}", "kind": "multilateral", "domain": "arms_control"}
+    return Treaty.objects.create(**{**defaults, **fields})
 
 
 @pytest.fixture
 def make_treaty(db):
-    def build(**fields) -> Treaty:
-        n = _next()
-        defaults = {"slug": f"treaty-{n}", "name": f"Treaty {n}", "kind": "multilateral", "domain": "arms_control"}
-        return Treaty.objects.create(**{**defaults, **fields})
-
-    return build
+    return new_treaty
 
 
-@pytest.fixture
-def make_membership(db, make_treaty, make_state, make_source):
-    def build(*, cite: bool = True, **fields) -> Membership:
-        n = _next()
-        if "treaty" not in fields:
-            fields["treaty"] = make_treaty()
-        if "state" not in fields:
-            fields["state"] = make_state()
-        membership = Membership.objects.create(**{"slug": f"membership-{n}", **fields})
-        if cite:
-            MembershipCitation.objects.create(membership=membership, source=make_source(), quote=f"Quote {n}.")
-        return membership
-
-    return build
+def new_membership(*, cite: bool = True, **fields) -> Membership:
+    n = _next()
+    if "treaty" not in fields:
+        fields["treaty"] = new_treaty()
+    if "state" not in fields:
+        fields["state"] = new_state()
+    membership = Membership.objects.create(**{"slug": f"membership-{n}", **fields})
+    if cite:
+        MembershipCitation.objects.create(membership=membership, source=new_source(), quote=f"Quote {n}.")
+    return membership
 
 
 @pytest.fixture
-def make_event(db, make_treaty, make_source):
-    def build(*, cite: bool = True, participants=(), **fields) -> Event:
-        n = _next()
-        defaults = {
-            "slug": f"event-{n}",
-            "type": "meeting",
-            "title": f"Event {n}",
-            "date": datetime.date(2020, 5, 22),
-            "date_precision": "day",
-        }
-        event = Event.objects.create(**{**defaults, **fields})
-        for state, role in participants:
-            EventParticipant.objects.create(event=event, state=state, role=role)
-        if cite:
-            EventCitation.objects.create(event=event, source=make_source(), quote=f"Quote {n}.")
-        return event
-
-    return build
+def make_membership(db):
+    return new_membership
 
 
-@pytest.fixture
-def make_statement(db, make_source):
-    def build(*, cite: bool = True, joint_with=(), **fields) -> Statement:
-        n = _next()
-        defaults = {
-            "slug": f"statement-{n}",
-            "speaker": f"Speaker {n}",
-            "kind": "official_statement",
-            "stance": "neutral",
-            "text": f"Words {n}.",
-            "date": datetime.date(2020, 5, 22),
-            "date_precision": "day",
-        }
-        statement = Statement.objects.create(**{**defaults, **fields})
-        statement.joint_with.set(joint_with)
-        if cite:
-            StatementCitation.objects.create(statement=statement, source=make_source(), quote=f"Quote {n}.")
-        return statement
-
-    return build
+def new_event(*, cite: bool = True, participants=(), **fields) -> Event:
+    n = _next()
+    defaults = {
+        "slug": f"event-{n}",
+        "type": "meeting",
+        "title": f"Event {n}",
+        "date": datetime.date(2020, 5, 22),
+        "date_precision": "day",
+    }
+    event = Event.objects.create(**{**defaults, **fields})
+    for state, role in participants:
+        EventParticipant.objects.create(event=event, state=state, role=role)
+    if cite:
+        EventCitation.objects.create(event=event, source=new_source(), quote=f"Quote {n}.")
+    return event
 
 
 @pytest.fixture
-def make_treaty_citation(db, make_source):
-    def build(treaty: Treaty, **fields) -> TreatyCitation:
-        n = _next()
-        return TreatyCitation.objects.create(
-            **{"treaty": treaty, "source": make_source(), "quote": f"Q {n}.", **fields}
-        )
+def make_event(db):
+    return new_event
 
-    return build
+
+def new_statement(*, cite: bool = True, joint_with=(), **fields) -> Statement:
+    n = _next()
+    defaults = {
+        "slug": f"statement-{n}",
+        "speaker": f"Speaker {n}",
+        "kind": "official_statement",
+        "stance": "neutral",
+        "text": f"Words {n}.",
+        "date": datetime.date(2020, 5, 22),
+        "date_precision": "day",
+    }
+    statement = Statement.objects.create(**{**defaults, **fields})
+    statement.joint_with.set(joint_with)
+    if cite:
+        StatementCitation.objects.create(statement=statement, source=new_source(), quote=f"Quote {n}.")
+    return statement
+
+
+@pytest.fixture
+def make_statement(db):
+    return new_statement
+
+
+def new_treaty_citation(treaty: Treaty, **fields) -> TreatyCitation:
+    n = _next()
+    return TreatyCitation.objects.create(**{"treaty": treaty, "source": new_source(), "quote": f"Q {n}.", **fields})
+
+
+@pytest.fixture
+def make_treaty_citation(db):
+    return new_treaty_citation
 
 
 # --- The curation desk (admin) ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def sample_dataset(make_source, make_state, make_treaty, make_event, make_statement, make_membership):
+def sample_dataset(db):
+    """A small dataset touching every model and relation, built for the test (``build_sample_dataset``)."""
+    return build_sample_dataset()
+
+
+@pytest.fixture(scope="module")
+def sample_dataset_once(django_db_setup, django_db_blocker):
+    with for_the_module(django_db_blocker):
+        yield build_sample_dataset()
+
+
+def shared_sample_dataset(sample_dataset_once, db):
+    """For a module whose tests leave the records as they are in memory: ``sample_dataset =
+    pytest.fixture(shared_sample_dataset, name="sample_dataset")`` (see ``shared_open_skies``)."""
+    return sample_dataset_once
+
+
+def build_sample_dataset() -> dict:
     """A small dataset touching every model and relation, with several rows per changelist."""
-    source = make_source(slug="reuters-2020", title="U.S. to exit Open Skies")
-    sun = make_state(code="SUN", name="Soviet Union", kind="former_state")
-    rus = make_state(code="RUS", name="Russia", aliases=["Russian Federation"], successor_of=sun)
-    usa = make_state(code="USA", name="United States", aliases=["U.S."])
-    treaty = make_treaty(slug="open-skies", name="Treaty on Open Skies", short_name="Open Skies Treaty")
+    source = new_source(slug="reuters-2020", title="U.S. to exit Open Skies")
+    sun = new_state(code="SUN", name="Soviet Union", kind="former_state")
+    rus = new_state(code="RUS", name="Russia", aliases=["Russian Federation"], successor_of=sun)
+    usa = new_state(code="USA", name="United States", aliases=["U.S."])
+    treaty = new_treaty(slug="open-skies", name="Treaty on Open Skies", short_name="Open Skies Treaty")
     treaty.depositaries.set([usa])
     TreatyCitation.objects.create(treaty=treaty, source=source, quote="The Treaty on Open Skies.")
     for state, precision in [(usa, "day"), (rus, "year")]:
-        membership = make_membership(
+        membership = new_membership(
             slug=f"open-skies-{state.code.lower()}",
             treaty=treaty,
             state=state,
@@ -160,7 +194,7 @@ def sample_dataset(make_source, make_state, make_treaty, make_event, make_statem
         MembershipCitation.objects.create(membership=membership, source=source, quote="Joined in 2002.")
     events = []
     for day in range(1, 6):
-        event = make_event(
+        event = new_event(
             treaty=treaty,
             type="withdrawal_notice",
             date=datetime.date(2020, 5, day),
@@ -171,7 +205,7 @@ def sample_dataset(make_source, make_state, make_treaty, make_event, make_statem
         events.append(event)
     statements = []
     for _ in range(4):
-        statement = make_statement(
+        statement = new_statement(
             treaty=treaty,
             on_behalf_of=rus,
             responds_to=events[0],
@@ -265,30 +299,48 @@ def api(client):
 
 
 @pytest.fixture
-def open_skies(
-    make_source, make_state, make_treaty, make_membership, make_event, make_statement, make_treaty_citation
-):
+def open_skies(db):
+    """A small Open Skies record, built for the test (``build_open_skies``)."""
+    return build_open_skies()
+
+
+@pytest.fixture(scope="module")
+def open_skies_once(django_db_setup, django_db_blocker):
+    """The Open Skies record built once for a module. Building it costs 0.1-0.3 s: once per test where it is built
+    per test."""
+    with for_the_module(django_db_blocker):
+        yield build_open_skies()
+
+
+def shared_open_skies(open_skies_once, db):
+    """For a module whose tests only read the records: ``open_skies = pytest.fixture(shared_open_skies,
+    name="open_skies")``. A test's writes are rolled back as usual, but the returned objects are shared: a test
+    must not change them in memory."""
+    return open_skies_once
+
+
+def build_open_skies() -> dict:
     """A small Open Skies record: three states, two treaties, memberships with day/month/year/unknown dates,
     events and statements with participants and citations. Returns the records by name."""
     day, month, year = "day", "month", "year"
-    soviet_union = make_state(code="SUN", name="Soviet Union", kind="former_state")
-    russia = make_state(code="RUS", name="Russia", aliases=["Russian Federation"], successor_of=soviet_union)
-    usa = make_state(code="USA", name="United States", aliases=["U.S.", "United States of America"])
-    belarus = make_state(code="BLR", name="Belarus")
-    treaty = make_treaty(
+    soviet_union = new_state(code="SUN", name="Soviet Union", kind="former_state")
+    russia = new_state(code="RUS", name="Russia", aliases=["Russian Federation"], successor_of=soviet_union)
+    usa = new_state(code="USA", name="United States", aliases=["U.S.", "United States of America"])
+    belarus = new_state(code="BLR", name="Belarus")
+    treaty = new_treaty(
         slug="open-skies", name="Treaty on Open Skies", short_name="Open Skies Treaty", status="in_force"
     )
     treaty.depositaries.set([usa])
-    make_treaty_citation(treaty, quote="The Treaty on Open Skies entered into force on 1 January 2002.")
-    inf = make_treaty(
+    new_treaty_citation(treaty, quote="The Treaty on Open Skies entered into force on 1 January 2002.")
+    inf = new_treaty(
         slug="inf", name="Intermediate-Range Nuclear Forces Treaty", kind="bilateral", status="terminated"
     )
     # Every treaty is cited; writes refuse one that is not (apps/sources/citations.py).
-    make_treaty_citation(inf, quote="The INF Treaty was signed in 1987.")
-    tass = make_source(
+    new_treaty_citation(inf, quote="The INF Treaty was signed in 1987.")
+    tass = new_source(
         slug="tass-2021-russia-withdrawal", title="Russia quits Open Skies", publisher="TASS", language="ru"
     )
-    reuters = make_source(
+    reuters = new_source(
         slug="reuters-2020-us-notice",
         title="=U.S. gives notice",
         publisher="Thomson Reuters",
@@ -296,7 +348,7 @@ def open_skies(
         published_on_precision=month,
     )
     memberships = {
-        "usa": make_membership(
+        "usa": new_membership(
             slug="open-skies-usa",
             treaty=treaty,
             state=usa,
@@ -308,7 +360,7 @@ def open_skies(
             left_on=datetime.date(2020, 11, 22),
             left_on_precision=day,
         ),
-        "rus": make_membership(
+        "rus": new_membership(
             slug="open-skies-rus",
             treaty=treaty,
             state=russia,
@@ -319,11 +371,11 @@ def open_skies(
             left_on_precision=month,
         ),
         # The documents show Belarus as a party without saying when it joined.
-        "blr": make_membership(slug="open-skies-blr", treaty=treaty, state=belarus),
-        "inf-usa": make_membership(slug="inf-usa", treaty=inf, state=usa, role="signatory"),
+        "blr": new_membership(slug="open-skies-blr", treaty=treaty, state=belarus),
+        "inf-usa": new_membership(slug="inf-usa", treaty=inf, state=usa, role="signatory"),
     }
     events = {
-        "signature": make_event(
+        "signature": new_event(
             slug="open-skies-signature",
             type="signature",
             treaty=treaty,
@@ -333,7 +385,7 @@ def open_skies(
             location="Helsinki",
             participants=[(usa, "actor"), (russia, "actor")],
         ),
-        "us-notice": make_event(
+        "us-notice": new_event(
             slug="us-withdrawal-notice",
             type="withdrawal_notice",
             treaty=treaty,
@@ -342,7 +394,7 @@ def open_skies(
             participants=[(usa, "actor"), (russia, "target")],
             cite=False,
         ),
-        "ru-withdrawal": make_event(
+        "ru-withdrawal": new_event(
             slug="russia-withdrawal-effective",
             type="withdrawal_effective",
             treaty=treaty,
@@ -352,7 +404,7 @@ def open_skies(
             participants=[(russia, "actor")],
             cite=False,
         ),
-        "exercise": make_event(
+        "exercise": new_event(
             slug="undated-exercise",
             type="military_exercise",
             title="An exercise the sources do not date",
@@ -360,7 +412,7 @@ def open_skies(
             date_precision="",
             participants=[(belarus, "participant")],
         ),
-        "inf-end": make_event(
+        "inf-end": new_event(
             slug="inf-termination",
             type="termination",
             treaty=inf,
@@ -375,7 +427,7 @@ def open_skies(
         event=events["ru-withdrawal"], source=tass, quote="Russia withdrew in December.", stance="supports"
     )
     statements = {
-        "peskov": make_statement(
+        "peskov": new_statement(
             slug="peskov-regrets",
             speaker="Dmitry Peskov",
             speaker_title="Presidential Press Secretary",
@@ -388,7 +440,7 @@ def open_skies(
             text="We regret this decision.",
             cite=False,
         ),
-        "joint": make_statement(
+        "joint": new_statement(
             slug="joint-statement",
             speaker="Foreign ministers",
             kind="joint_statement",
@@ -414,12 +466,10 @@ def open_skies(
 
 @pytest.fixture(scope="module")
 def _dataset_once(django_db_setup, django_db_blocker):
-    """Load the dataset once for the module, in a transaction rolled back at its end (each test's own transaction
-    is a savepoint inside it), so no other module sees the data."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """Load the dataset once for the module."""
+    with for_the_module(django_db_blocker):
         call_command("load_dataset", "--no-migrate", verbosity=0)
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

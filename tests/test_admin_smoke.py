@@ -9,6 +9,10 @@ from django.urls import reverse
 
 from apps.core.registry import dataset_app_labels
 from apps.events.models import EventCitation
+from tests.conftest import shared_sample_dataset
+
+# The tests here change the sample only in the database (rolled back after each): it is built once for the module.
+sample_dataset = pytest.fixture(shared_sample_dataset, name="sample_dataset")
 
 # Per page (the most any page ran when written was 12); changelists are also checked not to grow with their rows.
 MAX_QUERIES = 15

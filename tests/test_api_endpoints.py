@@ -8,6 +8,10 @@ import pytest
 
 from apps.core.api.renderers import columns
 from apps.events.api.serializers import EventSerializer
+from tests.conftest import shared_open_skies
+
+# These tests only read the Open Skies record: it is built once for the module.
+open_skies = pytest.fixture(shared_open_skies, name="open_skies")
 
 ENDPOINTS = {
     "treaties": ("open-skies", "slug"),

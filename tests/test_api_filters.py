@@ -8,6 +8,10 @@ from django.utils import timezone
 from apps.events.models import Event, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
+from tests.conftest import shared_open_skies
+
+# These tests only read the Open Skies record: it is built once for the module.
+open_skies = pytest.fixture(shared_open_skies, name="open_skies")
 
 
 def slugs(api, path, key="slug", **params) -> list[str]:

@@ -8,6 +8,11 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from tests.conftest import shared_open_skies
+
+# These tests only read the Open Skies record: it is built once for the module.
+open_skies = pytest.fixture(shared_open_skies, name="open_skies")
+
 RESOURCES = ["treaties", "states", "memberships", "events", "statements", "sources"]
 
 pytestmark = pytest.mark.django_db

@@ -4,6 +4,11 @@ Each link is a URL a client follows unchanged, to the same records the filters g
 
 import pytest
 
+from tests.conftest import shared_open_skies
+
+# These tests only read the Open Skies record: it is built once for the module.
+open_skies = pytest.fixture(shared_open_skies, name="open_skies")
+
 pytestmark = pytest.mark.django_db
 
 

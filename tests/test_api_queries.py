@@ -4,6 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.conftest import shared_open_skies
+
+# These tests only read the Open Skies record: it is built once for the module.
+open_skies = pytest.fixture(shared_open_skies, name="open_skies")
+
 # Queries per list request: the count, the page, then one per prefetched relation.
 LIST_QUERIES = {
     "treaties": 4,  # count, treaties, depositaries, citations with their sources

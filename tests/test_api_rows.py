@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 from rest_framework import serializers
 
@@ -17,15 +16,15 @@ from apps.core.partial_dates import DatePrecision
 from apps.events.api.views import TreatyTimelineView
 from apps.events.models import Event, EventParticipant, Statement
 from apps.treaties.models import Treaty
+from tests.conftest import for_the_module
 
 RENDERERS = (RowListMixin, TreatyTimelineView)
 
 
 @pytest.fixture(scope="module")
 def _corpus_once(django_db_setup, django_db_blocker):
-    """The curated dataset and, beside it, a small synthetic one with enough events for deep pages; rolled back at
-    the end of the module."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    """The curated dataset and, beside it, a small synthetic one with enough events for deep pages."""
+    with for_the_module(django_db_blocker):
         call_command("load_dataset", "--no-migrate", verbosity=0)
         call_command(
             "generate_synthetic",
@@ -38,7 +37,6 @@ def _corpus_once(django_db_setup, django_db_blocker):
             verbosity=0,
         )
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from apps.events.models import Event
 from apps.sources.documents import sha256
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State
+from tests.conftest import for_the_module
 
 DOCUMENTS = Path(settings.SEED_DOCUMENTS_DIR)
 needs_documents = pytest.mark.skipif(not DOCUMENTS.is_dir(), reason=f"source documents not found at {DOCUMENTS}")
@@ -30,12 +31,10 @@ needs_documents = pytest.mark.skipif(not DOCUMENTS.is_dir(), reason=f"source doc
 @pytest.fixture(scope="module")
 def _fixtures_once(django_db_setup, django_db_blocker):
     """The committed fixtures, loaded once for the module without the documents (as a broken copy would be: a quote
-    that no longer fits would make the import, and so the load, fail; the validator checks the files itself). Rolled
-    back at the end of the module; each test's transaction is a savepoint inside it."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    that no longer fits would make the import, and so the load, fail; the validator checks the files itself)."""
+    with for_the_module(django_db_blocker):
         call_command("load_dataset", no_migrate=True, no_documents=True, verbosity=0)
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

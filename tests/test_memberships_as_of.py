@@ -9,6 +9,10 @@ import pytest
 
 from apps.core.partial_dates import PartialDate
 from apps.treaties.models import membership_as_of
+from tests.conftest import shared_open_skies
+
+# These tests only read the Open Skies record: it is built once for the module.
+open_skies = pytest.fixture(shared_open_skies, name="open_skies")
 
 pytestmark = pytest.mark.django_db
 
