@@ -187,7 +187,11 @@ def check_documents(documents_dir: Path, sources: list[Source]) -> Iterator[Prob
                 "Set document to the file name in the source collection.",
             )
             continue
-        path = documents_dir / source.document
+        try:
+            path = documents.document_path(documents_dir, source.document)
+        except documents.DocumentNameError as error:
+            yield Problem("sources.source", source.slug, str(error), documents.DOCUMENT_NAME_RULE)
+            continue
         if not path.is_file():
             yield Problem(
                 "sources.source",

@@ -13,6 +13,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
 # How much context a TextQuoteSelector may carry on each side to make its quote unique.
 CONTEXT_MAX = 32
@@ -187,6 +188,32 @@ def nearest_passage(text: str, quote: str) -> str:
     before = re.search(r"\S*\Z", text[: offsets[start]]).group()
     after = re.match(r"\S*", text[offsets[end] + 1 :]).group()
     return (before + passage + after).strip()
+
+
+DOCUMENT_NAME_RULE = (
+    "Give the document's plain file name in the documents directory, such as 'report.txt': no '/' or '\\', "
+    "not '.' or '..'."
+)
+
+
+class DocumentNameError(ValueError):
+    """A source's ``document`` that is not a plain file name inside the documents directory."""
+
+
+def document_path(directory: Path, name: str) -> Path:
+    """The file ``name`` stands for in ``directory``: the only way a source's document is opened.
+
+    ``name`` must be a plain file name (the model's constraint says so on every write path); this checks it again
+    and refuses a path that resolves outside ``directory`` (a symbolic link pointing out), so no name, however it
+    reached the database, opens another file.
+    """
+    if not name or name in {".", ".."} or any(char in name for char in "/\\\x00"):
+        raise DocumentNameError(f"'{name}' is not a plain file name. {DOCUMENT_NAME_RULE}")
+    root = Path(directory).resolve()
+    path = (root / name).resolve()
+    if path.parent != root:
+        raise DocumentNameError(f"'{name}' leads outside the documents directory {directory}.")
+    return path
 
 
 class DocumentUnreadable(ValueError):

@@ -47,7 +47,8 @@ class Source(TimeStampedModel):
     document = models.CharField(
         max_length=200,
         blank=True,
-        help_text="File name of the document in the source collection, so a curator can open it.",
+        help_text="File name of the document in the source collection, so a curator can open it: a plain name such "
+        "as 'report.txt', no directories.",
     )
     # Others' writing: kept in the database for locating quotes, never in fixtures, exports, history or the public
     # API (serialize=False keeps it out of fixtures; excluded_fields out of history).
@@ -83,7 +84,19 @@ class Source(TimeStampedModel):
 
     class Meta:
         ordering = ["slug"]
-        constraints = [*partial_date_constraints("source", "published_on")]
+        constraints = [
+            *partial_date_constraints("source", "published_on"),
+            # A name with a separator or a dot name would let the next import read a file outside the documents
+            # directory and serve it at /text/; documents.document_path() refuses such names again when opening.
+            FieldCheckConstraint(
+                field="document",
+                condition=~models.Q(document__contains="/")
+                & ~models.Q(document__contains="\\")
+                & ~models.Q(document__in=[".", ".."]),
+                name="source_document_is_a_file_name",
+                violation_error_message=documents.DOCUMENT_NAME_RULE,
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -125,7 +125,11 @@ def documents_import(*, directory: Path) -> ImportReport:
             report.sources_without_file.append(f"{source.slug} (names no document)")
             continue
         named.add(source.document)
-        path = directory / source.document
+        try:
+            path = documents.document_path(directory, source.document)
+        except documents.DocumentNameError as error:
+            report.errors[source.slug] = [str(error)]
+            continue
         if not path.is_file():
             report.sources_without_file.append(f"{source.slug} ({source.document} not found)")
             continue
