@@ -16,7 +16,7 @@ from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
 
-from . import documents
+from . import documents, sentences
 from .choices import CitationStance
 from .citations import RELATION, check_supported
 from .models import ParagraphDecision, Source
@@ -222,25 +222,47 @@ class SourceAdminForm(forms.ModelForm):
 
 
 class ParagraphDecisionInline(admin.TabularInline):
-    """Paragraphs of this source deliberately left uncited, each with its reason."""
+    """Paragraphs, or single sentences, of this source deliberately left uncited, each with its reason."""
 
     model = ParagraphDecision
-    fields = ("paragraph", "reason")
+    fields = ("paragraph", "start", "end", "sentence", "kind", "reason")
+    readonly_fields = ("sentence",)
     extra = 0
-    verbose_name_plural = "paragraphs deliberately left uncited"
+    verbose_name_plural = "paragraphs and sentences deliberately left uncited (decided in the reader)"
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+    @admin.display(description="sentence")
+    def sentence(self, obj) -> str:
+        return decision_label(obj)
+
+
+def decision_label(decision) -> str:
+    """'whole paragraph', or 'sentence 2: "The first words…"', read from the source's text."""
+    if decision is None or decision.pk is None or decision.start is None:
+        return "whole paragraph"
+    text = decision.source.text
+    found = sentences.sentence_at(text, decision.start, decision.end) if text else None
+    if found is None:
+        return f"characters {decision.start}-{decision.end}"
+    words = text[found.start : found.end]
+    return f"sentence {found.number}: “{words if len(words) <= 70 else words[:68] + '…'}”"
 
 
 @admin.register(ParagraphDecision)
 class ParagraphDecisionAdmin(CuratedAdmin):
-    """Every decision to leave a paragraph uncited, across sources."""
+    """Every decision to leave a paragraph, or one sentence, uncited, across sources."""
 
-    list_display = ("source", "paragraph", "reason")
-    list_filter = ("source",)
+    list_display = ("source", "paragraph", "sentence", "kind", "reason")
+    list_filter = ("kind", "source")
     search_fields = ("reason", "source__slug", "source__title")
     list_select_related = ("source",)
     autocomplete_fields = ("source",)
-    fields = ("source", "paragraph", "reason", "notes", TIMESTAMPS)
+    fields = ("source", "paragraph", ("start", "end"), "sentence", "kind", "reason", "notes", TIMESTAMPS)
+    readonly_fields = (*CuratedAdmin.readonly_fields, "sentence")
+
+    @admin.display(description="sentence")
+    def sentence(self, obj) -> str:
+        return decision_label(obj)
 
 
 @admin.register(Source)
