@@ -22,8 +22,9 @@ TEXT = (
     "The U.S. left on Sunday. Moscow regrets the U.S. exit.\n"
     "Photo: a plane & a <cloud>.\n"
 )
-# Session, user, the user's and the group's permissions, the source, one query per citation model, the decisions.
-READER_QUERIES = 10
+# Session, user, the user's and the group's permissions, the source, one query per citation model, the decisions,
+# and the states and treaties the suggestions are read with.
+READER_QUERIES = 12
 PARAGRAPHS = [line for line in TEXT.split("\n") if line.strip()]
 REPEATED = "Moscow regrets the U.S. exit."
 SECOND = TEXT.index(REPEATED, 1)  # the repetition in paragraph 2

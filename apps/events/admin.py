@@ -14,9 +14,10 @@ from apps.core.admin import (
     partial_date_row,
 )
 from apps.curation.imports import CuratedImportMixin
-from apps.sources.admin import CitationAdmin, RequiredCitationInline
+from apps.sources.admin import CitationAdmin, RequiredCitationInline, SourceAdmin
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
+from .accept import participants_prefill, reader_suggestions
 from .models import Event, EventCitation, EventParticipant, Statement, StatementCitation
 from .resources import EventResource, StatementResource
 
@@ -39,6 +40,23 @@ class ParticipantInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("state", "event")
+
+    # An accepted suggestion opens the add form with its states and roles (?participants=USA:actor,RUS:target).
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        rows = participants_prefill(request)
+        if not rows:
+            return formset
+
+        class PrefilledFormSet(formset):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", rows)
+                super().__init__(*args, **kwargs)
+
+        return PrefilledFormSet
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(participants_prefill(request) or []) or super().get_extra(request, obj, **kwargs)
 
 
 class ResponseListInline(ReadOnlyListInline):
@@ -66,6 +84,8 @@ class TreatyEventListInline(ReadOnlyListInline):
 
 # The treaty's page lists its events; declared here so that treaties never import from events.
 TreatyAdmin.inlines = [*TreatyAdmin.inlines, TreatyEventListInline]
+# The source reader offers events and statements for its undecided sentences; declared here for the same reason.
+SourceAdmin.suggesters = [*SourceAdmin.suggesters, reader_suggestions]
 
 
 @admin.register(Event)

@@ -121,6 +121,9 @@ class ReaderAdminMixin:
     """Adds the reader to a source's admin: its page, the paragraph decisions made there, citing for a record."""
 
     reader_template = "admin/sources/source/reader.html"
+    # Callables (request, source, undecided sentences) -> {sentence start: [SuggestionLink]}, added by the apps
+    # that know the records a sentence may hold (apps/events/admin.py), so that sources imports none of them.
+    suggesters: list = []
 
     def get_changelist(self, request, **kwargs):
         return CoverageChangeList
@@ -152,12 +155,17 @@ class ReaderAdminMixin:
     def reader_view(self, request, object_id):
         source = self._source(request, object_id)
         user = request.user
+        reading = read(source) if source.text else None
+        if reading is not None:
+            undecided = [item.sentence for item in reading.coverage.undecided_sentences]
+            for suggester in self.suggesters:
+                reading.add_suggestions(suggester(request, source, undecided))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": source,
             "title": f"Reader: {source}",
-            "reading": read(source) if source.text else None,
+            "reading": reading,
             "can_decide": user.has_perm(f"{ParagraphDecision._meta.app_label}.add_paragraphdecision"),
             "cite_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "add"))],
             "cite_existing_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "change"))],

@@ -13,6 +13,7 @@ from . import documents
 from .choices import CitationStance
 from .coverage import UNDECIDED, Coverage, SentenceState, coverage_of
 from .models import ParagraphDecision, Source, citation_models
+from .sentences import Sentence
 
 
 @dataclass
@@ -25,6 +26,25 @@ class CitedPassage:
     quote: str
     record_label: str  # "event usa-open-skies-withdrawal-effective-2020-11-22"
     record_url: str
+
+
+@dataclass(frozen=True)
+class SuggestionLink:
+    """What an undecided sentence may hold, as the reader offers it: a one-line summary and the link that opens the
+    record's form filled in with it. Made by the apps that know the records (events), through
+    ``ReaderAdminMixin.suggesters``, so that sources imports none of them."""
+
+    kind: str
+    summary: str
+    url: str
+
+
+@dataclass
+class OpenSentence:
+    """An undecided sentence and what it may hold."""
+
+    sentence: Sentence
+    suggestions: list[SuggestionLink] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +81,7 @@ class Paragraph:
     decision: ParagraphDecision | None
     uncited: bool
     sentences: list[SentenceState] = field(default_factory=list)
+    suggestions: dict[int, list[SuggestionLink]] = field(default_factory=dict)
 
     @property
     def state(self) -> str:
@@ -69,9 +90,19 @@ class Paragraph:
         return "cited" if self.passages else "decided"
 
     @property
-    def open_sentences(self) -> list[SentenceState]:
+    def decided_by_sentence(self) -> bool:
+        """Whether the reader offers a decision per sentence: the paragraph is cited in part, or has several
+        sentences (a one-sentence paragraph is decided as a whole)."""
+        return bool(self.passages) or len(self.sentences) > 1
+
+    @property
+    def open_sentences(self) -> list[OpenSentence]:
         """The paragraph's undecided sentences, each offered its suggestions and a decision in the reader."""
-        return [item for item in self.sentences if item.state == UNDECIDED]
+        return [
+            OpenSentence(item.sentence, self.suggestions.get(item.sentence.start, []))
+            for item in self.sentences
+            if item.state == UNDECIDED
+        ]
 
     @property
     def sentence_decisions(self) -> list[SentenceState]:
@@ -120,6 +151,15 @@ class Reading:
     coverage: Coverage
     # Citations of this source not placed in its text (saved before the text was loaded): listed apart.
     unplaced: list[CitedPassage] = field(default_factory=list)
+
+    def add_suggestions(self, found: dict[int, list[SuggestionLink]]) -> None:
+        """Attach suggestions (by sentence start) to the paragraphs holding those sentences."""
+        for paragraph in self.paragraphs:
+            paragraph.suggestions |= {
+                item.sentence.start: found[item.sentence.start]
+                for item in paragraph.sentences
+                if item.sentence.start in found
+            }
 
 
 def cited_passages(source: Source) -> list[CitedPassage]:
