@@ -14,7 +14,7 @@ from apps.core.admin import (
     partial_date_row,
 )
 from apps.curation.imports import CuratedImportMixin
-from apps.sources.admin import CitationAdmin, RequiredCitationInline, SourceAdmin
+from apps.sources.admin import CitationAdmin, DisagreementsMixin, RequiredCitationInline, SourceAdmin
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
 from .accept import participants_prefill, reader_suggestions
@@ -89,7 +89,7 @@ SourceAdmin.suggesters = [*SourceAdmin.suggesters, reader_suggestions]
 
 
 @admin.register(Event)
-class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
+class EventAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CuratedAdmin):
     """Events: dated acts about states and treaties, each with the sources that report it."""
 
     resource_classes = [EventResource]
@@ -119,7 +119,7 @@ class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
+class StatementAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CuratedAdmin):
     """Statements: what was said, by whom, for which state, with what stance, and where it was reported."""
 
     resource_classes = [StatementResource]

@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
 
@@ -137,6 +139,43 @@ class RequiredCitationInline(CitationInline):
 
     formset = RequiredCitationFormSet
     min_num = 1
+
+
+class DisagreementsMixin:
+    """Shows, at the top of a cited record's form, the passages that contradict it and how: the sources that
+    disagree about the record, each with its note, where the curator cannot miss them."""
+
+    @admin.display(description="sources disagree")
+    def disagreements(self, obj) -> str:
+        rows = [] if obj is None or obj.pk is None else _contradicting(obj)
+        if not rows:
+            return "No source contradicts this record."
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}): “{}” — {}</li>',
+            ((_reader_link(c), c.source.title, c.locator or "not placed", c.quote, c.note) for c in rows),
+        )
+        return format_html('<ul class="disagreements">{}</ul>', items)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "disagreements")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None or obj.pk is None or not _contradicting(obj):
+            return fieldsets
+        return [("Sources disagree about this record", {"fields": ("disagreements",)}), *fieldsets]
+
+
+def _contradicting(record) -> list:
+    return list(
+        getattr(record, RELATION).filter(stance=CitationStance.CONTRADICTS).select_related("source").order_by("id")
+    )
+
+
+def _reader_link(citation) -> str:
+    url = reverse("admin:sources_source_reader", args=[citation.source_id])
+    return f"{url}#para-{citation.locator.removeprefix('para. ')}" if citation.locator.startswith("para. ") else url
 
 
 class CitationAdmin(VerifiedMixin, CuratedAdmin):

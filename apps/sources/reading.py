@@ -26,6 +26,7 @@ class CitedPassage:
     quote: str
     record_label: str  # "event usa-open-skies-withdrawal-effective-2020-11-22"
     record_url: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,9 +171,9 @@ def cited_passages(source: Source) -> list[CitedPassage]:
         cited_model = model._meta.get_field(cited_field).related_model
         url_name = f"admin:{cited_model._meta.app_label}_{cited_model._meta.model_name}_change"
         rows = model.objects.filter(source=source).values_list(
-            "start", "end", "stance", "quote", f"{cited_field}_id", f"{cited_field}__slug"
+            "start", "end", "stance", "quote", f"{cited_field}_id", f"{cited_field}__slug", "note"
         )
-        for start, end, stance, quote, record_id, slug in rows:
+        for start, end, stance, quote, record_id, slug, note in rows:
             passages.append(
                 CitedPassage(
                     start=start,
@@ -181,6 +182,7 @@ def cited_passages(source: Source) -> list[CitedPassage]:
                     quote=quote,
                     record_label=f"{cited_model._meta.verbose_name} {slug}",
                     record_url=reverse(url_name, args=[record_id]),
+                    note=note,
                 )
             )
     return sorted(passages, key=lambda p: (p.start is None, p.start or 0, p.end or 0, p.record_label))
