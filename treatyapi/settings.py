@@ -407,6 +407,7 @@ SPECTACULAR_SETTINGS = {
     # Enum components named after the choices they come from, so generated clients keep stable type names.
     "ENUM_NAME_OVERRIDES": {
         "ChangeAction": "apps.changes.models.ChangeAction",
+        "ReleaseChangeAction": "apps.releases.models.ReleaseChangeAction",
         "DatePrecision": "apps.core.partial_dates.DatePrecision",
         "SourceKind": "apps.sources.choices.SourceKind",
         "CitationStance": "apps.sources.choices.CitationStance",

@@ -46,6 +46,7 @@ def dataset_summary() -> dict:
             model.objects.aggregate(last=Max("updated_at"))["last"] for model in (Treaty, State, Event, Statement)
         ]
         last_change = max((moment for moment in moments if moment is not None), default=None)
+    latest = Release.objects.order_by("-id").values("version", "created_at", "archive_sha256").first()
     return {
         "treaties": treaties,
         "totals": {
@@ -57,26 +58,28 @@ def dataset_summary() -> dict:
             "statements": sum(counts["statements"].values()),
         },
         "last_change": last_change,
+        # A new release bumps the data version too, so the cached summary names the latest one.
+        "release": latest
+        and {"version": latest["version"], "created": latest["created_at"], "sha256": latest["archive_sha256"]},
     }
 
 
-def latest_release(request) -> dict | None:
-    """The latest release, with its citation and download addresses; None before the first."""
-    release = Release.objects.order_by("-id").only("version", "created_at", "archive_sha256").first()
+def release_links(request, release: dict | None) -> dict | None:
+    """The latest release (from the summary) with its addresses and citation; None before the first release."""
     if release is None:
         return None
 
     def link(name: str) -> str:
-        return request.build_absolute_uri(reverse(name, kwargs={"version": release.version}))
+        return request.build_absolute_uri(reverse(name, kwargs={"version": release["version"]}))
 
+    cited = Release(version=release["version"], created_at=release["created"], archive_sha256=release["sha256"])
     return {
-        "version": release.version,
-        "created": release.created_at,
+        **release,
         "url": link("release-detail"),
         "archive": link("release-archive"),
         "csl_json": link("release-citation-csl"),
         "bibtex": link("release-citation-bibtex"),
-        "citation": citation.text(release, link("release-detail")),
+        "citation": citation.text(cited, link("release-detail")),
     }
 
 
@@ -94,7 +97,12 @@ def front_page(request):
     return render(
         request,
         "front/index.html",
-        {**summary, "links": links, "site_url": request.build_absolute_uri("/"), "release": latest_release(request)},
+        {
+            **summary,
+            "links": links,
+            "site_url": request.build_absolute_uri("/"),
+            "release": release_links(request, summary["release"]),
+        },
     )
 
 

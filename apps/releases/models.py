@@ -26,6 +26,15 @@ def version_key(version: str) -> tuple:
     return (int(major), int(minor), int(patch), 0, parts)
 
 
+class ReleaseChangeAction(models.TextChoices):
+    """What happened to a record between two releases."""
+
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    RENAMED = "renamed", "Renamed"
+    DELETED = "deleted", "Deleted"
+
+
 class Release(models.Model):
     """A numbered snapshot of the dataset, as a Frictionless Data Package (its files are ``ReleaseFile`` rows).
 

@@ -24,6 +24,8 @@ from django.utils.text import slugify
 
 from apps.core.registry import dataset_models
 
+from .models import ReleaseChangeAction
+
 DESCRIPTOR = "datapackage.json"
 CHANGES = "changes"
 # Written last in each row, in this order: when the record was made and last changed, and the curator's note.
@@ -185,7 +187,7 @@ CHANGES_SCHEMA = {
          "its key in the previous release).", "constraints": {"required": True}},
         {"name": "old_key", "type": "string", "description": "For a renamed record, its key in the previous release."},
         {"name": "action", "type": "string", "description": "What happened to the record since the previous release.",
-         "constraints": {"required": True, "enum": ["created", "updated", "renamed", "deleted"]}},
+         "constraints": {"required": True, "enum": list(ReleaseChangeAction.values)}},
     ],
     "missingValues": [""],
     "primaryKey": ["resource", "key", "action"],

@@ -201,7 +201,7 @@ def _python_records(resource: packages.Resource, rows: list[dict]) -> list[dict]
     return records
 
 
-def _write(package_rows_by_name: dict[str, list[dict]], reason: str) -> list[RecordChange]:
+def write_rows(package_rows_by_name: dict[str, list[dict]], reason: str) -> list[RecordChange]:
     """Make the working copy hold exactly the given rows: write the rows that differ, delete the records that are
     not in them. Raw saves, as loaddata's: the history of loads (apps.curation.history) records each version."""
     current = packages.Snapshot.of_database().rows
@@ -324,13 +324,13 @@ def _decide_and_write(package: packages.Package, rows: dict, replace: bool) -> L
     latest = latest_release()
     if latest is None:
         if dataset_is_empty():
-            _write(rows, f"Loaded from dataset {version}")
+            write_rows(rows, f"Loaded from dataset {version}")
             return _wrote(LoadMode.LOADED, f"loaded dataset {version}", rows, [])
         plan = differences(packages.Snapshot.of_database().rows, rows)
         if not plan:
             return _wrote(LoadMode.LOADED, f"dataset {version} found in the database, recorded as loaded", rows, [])
         if replace:
-            _write(rows, f"Curated changes replaced by dataset {version} ({REPLACE_OPTION})")
+            write_rows(rows, f"Curated changes replaced by dataset {version} ({REPLACE_OPTION})")
             return _wrote(LoadMode.REPLACED, f"dataset {version} loaded over earlier changes", rows, plan)
         return LoadResult(
             f"the database holds a dataset that differs from {version} in {_records(len(plan))} (changes made "
@@ -347,7 +347,7 @@ def _decide_and_write(package: packages.Package, rows: dict, replace: bool) -> L
     if older:
         return LoadResult(f"the database holds dataset {latest.version}, newer than {version}; nothing reloaded")
     if newer and (not changed or replace):
-        plan = _write(rows, f"Dataset {latest.version} replaced by {version}")
+        plan = write_rows(rows, f"Dataset {latest.version} replaced by {version}")
         mode = LoadMode.REPLACED if changed else LoadMode.UPGRADED
         return _wrote(mode, f"dataset {latest.version} -> {version}", rows, plan)
     if newer:
@@ -362,7 +362,7 @@ def _decide_and_write(package: packages.Package, rows: dict, replace: bool) -> L
             "recorded here: a changed dataset needs a new version; nothing reloaded"
         )
     if replace and changed:
-        plan = _write(rows, f"Curated changes replaced by dataset {version} ({REPLACE_OPTION})")
+        plan = write_rows(rows, f"Curated changes replaced by dataset {version} ({REPLACE_OPTION})")
         return _wrote(LoadMode.REPLACED, f"dataset {version} restored", rows, plan, new_release=False)
     return LoadResult(f"dataset {version} already loaded; {since}; nothing reloaded")
 

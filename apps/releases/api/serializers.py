@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from apps.releases import citation, package
-from apps.releases.models import Release
+from apps.releases.models import Release, ReleaseChangeAction
 
 
 class ReleaseFileSerializer(serializers.Serializer):
@@ -25,9 +25,7 @@ class ReleaseChangeSerializer(serializers.Serializer):
     resource = serializers.CharField(help_text="The resource, its path under /api/: events, statements, ...")
     key = serializers.CharField(help_text="The record's key in this release (a deleted record's key before).")
     old_key = serializers.CharField(allow_null=True, help_text="For a renamed record, its key before; else null.")
-    action = serializers.ChoiceField(
-        choices=["created", "updated", "renamed", "deleted"], help_text="What happened to the record."
-    )
+    action = serializers.ChoiceField(choices=ReleaseChangeAction.choices, help_text="What happened to the record.")
 
 
 class ReleaseArchiveSerializer(serializers.Serializer):
