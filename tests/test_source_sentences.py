@@ -122,13 +122,17 @@ def test_a_cited_sentence_or_paragraph_cannot_be_decided(source, make_event):
     _decide(source, 2, _sentence(2, 1), kind="no_fact")  # its other sentence can be
 
 
-def test_one_decision_per_sentence_and_one_per_paragraph(source):
-    _decide(source, 2, reason="Caption.")
-    _decide(source, 2, _sentence(2, 1), kind="no_fact")  # a sentence decision beside the paragraph's is its own
+def test_one_decision_per_sentence_and_a_paragraph_decided_whole_or_sentence_by_sentence(source):
+    _decide(source, 3, reason="Caption.")
     with pytest.raises(ValidationError, match="This paragraph of this source is already decided."):
-        _decide(source, 2, reason="Again.")
+        _decide(source, 3, reason="Again.")
+    with pytest.raises(ValidationError, match="Para. 3 is decided as a whole already"):
+        _decide(source, 3, _sentence(3, 1), kind="no_fact")
+    _decide(source, 2, _sentence(2, 1), kind="no_fact")
     with pytest.raises(ValidationError, match="This sentence of this source is already decided."):
         _decide(source, 2, _sentence(2, 1), kind="no_fact")
+    with pytest.raises(ValidationError, match="Sentences of para. 2 are decided one by one already"):
+        _decide(source, 2, reason="Caption.")
     sentence = _sentence(2, 2)
     with pytest.raises(IntegrityError), transaction.atomic():
         ParagraphDecision.objects.create(source=source, paragraph=2, start=sentence.start, end=None, reason="x")

@@ -25,6 +25,8 @@ from .choices import DecisionKind
 class ParagraphDecisionManager(models.Manager):
     """Looks a decision up by (source slug, paragraph, sentence start or None), its natural key."""
 
+    key_fields = ("source__slug", "paragraph", "start")
+
     def get_by_natural_key(self, source_slug: str, paragraph: int, start: int | None = None):
         return self.get(source__slug=source_slug, paragraph=paragraph, start=start)
 
@@ -124,6 +126,7 @@ class ParagraphDecision(TimeStampedModel):
             )
         if self.start is not None and self.end is not None:
             self._clean_sentence(text)
+        self._clean_whole_or_by_sentence()
         from .models import citation_spans  # the models import this module
 
         span = decision_span(self, text)
@@ -135,6 +138,24 @@ class ParagraphDecision(TimeStampedModel):
                     "for text no citation quotes. Decide the paragraph's other sentences one by one."
                 },
                 code="cited",
+            )
+
+    def _clean_whole_or_by_sentence(self) -> None:
+        """A paragraph is decided as a whole or sentence by sentence, not both (the two would say the same twice, and
+        one would outlive the other's correction)."""
+        others = type(self).objects.filter(source_id=self.source_id, paragraph=self.paragraph).exclude(pk=self.pk)
+        if self.start is not None and others.filter(start__isnull=True).exists():
+            raise ValidationError(
+                {"start": f"Para. {self.paragraph} is decided as a whole already: edit that decision instead."},
+                code="paragraph_decided",
+            )
+        if self.start is None and others.filter(start__isnull=False).exists():
+            raise ValidationError(
+                {
+                    "paragraph": f"Sentences of para. {self.paragraph} are decided one by one already: decide its "
+                    "other sentences, or delete those decisions first."
+                },
+                code="sentences_decided",
             )
 
     def _clean_sentence(self, text: str) -> None:
