@@ -10,7 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from apps.dataset.fixtures import default_fixtures_dir
 from apps.events.models import EventCitation
+from apps.releases import package as packages
+from apps.releases.services import package_rows, write_rows
 from apps.sources import sentences
 from apps.sources.coverage import coverage
 from apps.sources.models import ParagraphDecision
@@ -167,3 +170,16 @@ def test_the_migration_keeps_every_paragraph_decision_covering_its_paragraph():
     finally:
         ParagraphDecision.objects.filter(source__slug="old").delete()
         decisions[0].source.delete()
+
+
+def test_a_release_written_before_sentence_decisions_loads_its_decisions_as_whole_paragraphs(db):
+    """A package whose paragraph decisions have no start, end or kind (release 1.0.0) loads: each decision covers
+    its whole paragraph, left uncited for its reason, as before the sentences."""
+    rows = package_rows(packages.read(default_fixtures_dir()))
+    for row in rows["paragraph-decisions"]:
+        for column in ("start", "end", "kind"):
+            row.pop(column, None)
+    write_rows(rows, "A release from before sentence decisions")
+    decisions = ParagraphDecision.objects.all()
+    assert decisions.count() == len(rows["paragraph-decisions"]) > 0
+    assert set(decisions.values_list("start", "end", "kind")) == {(None, None, "left_uncited")}
