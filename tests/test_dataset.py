@@ -18,6 +18,8 @@ from apps.sources import documents
 from apps.sources.models import Source, citation_models
 from apps.treaties.models import Membership, State, Treaty
 
+from .conftest import RELEASED
+
 D = datetime.date
 
 
@@ -37,7 +39,7 @@ def test_load_dataset_names_the_missing_package(db, tmp_path):
 def test_loading_twice_loads_nothing_the_second_time_and_says_so(dataset, capsys):
     counts = {resource.name: resource.model.objects.count() for resource in packages.resources()}
     call_command("load_dataset", no_migrate=True, verbosity=0)
-    assert capsys.readouterr().out == "dataset 1.0.0 already loaded; 0 records changed since; nothing reloaded\n"
+    assert capsys.readouterr().out == f"dataset {RELEASED} already loaded; 0 records changed since; nothing reloaded\n"
     assert counts == {resource.name: resource.model.objects.count() for resource in packages.resources()}
 
 
