@@ -176,9 +176,12 @@ def test_a_release_written_before_sentence_decisions_loads_its_decisions_as_whol
     """A package whose paragraph decisions have no start, end or kind (release 1.0.0) loads: each decision covers
     its whole paragraph, left uncited for its reason, as before the sentences."""
     rows = package_rows(packages.read(default_fixtures_dir()))
-    for row in rows["paragraph-decisions"]:
-        for column in ("start", "end", "kind"):
-            row.pop(column, None)
+    # Its decisions: the whole-paragraph ones, in the columns they had then.
+    rows["paragraph-decisions"] = [
+        {name: value for name, value in row.items() if name not in ("start", "end", "kind")}
+        for row in rows["paragraph-decisions"]
+        if row["start"] is None
+    ]
     write_rows(rows, "A release from before sentence decisions")
     decisions = ParagraphDecision.objects.all()
     assert decisions.count() == len(rows["paragraph-decisions"]) > 0
