@@ -472,9 +472,9 @@ def committed_release() -> str:
     dataset's own workflow: edit, release, commit) leaves them as they are."""
     import json
 
-    from apps.dataset.fixtures import default_fixtures_dir
+    from apps.releases.package import repository_release_dir
 
-    return json.loads((default_fixtures_dir() / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    return json.loads((repository_release_dir() / "datapackage.json").read_text(encoding="utf-8"))["version"]
 
 
 def version_after(version: str, part: str) -> str:
@@ -485,11 +485,10 @@ def version_after(version: str, part: str) -> str:
 
 def committed_rows() -> int:
     """How many rows the committed release holds, in all its resources (what a load reports)."""
-    from apps.dataset.fixtures import default_fixtures_dir
     from apps.releases import package as packages
     from apps.releases.services import package_rows
 
-    return sum(len(rows) for rows in package_rows(packages.read(default_fixtures_dir())).values())
+    return sum(len(rows) for rows in package_rows(packages.read(packages.repository_release_dir())).values())
 
 
 RELEASED = committed_release()

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from apps.dataset.fixtures import default_fixtures_dir
 from apps.events.models import EventCitation
 from apps.releases import package as packages
+from apps.releases.package import repository_release_dir
 from apps.releases.services import package_rows, write_rows
 from apps.sources import sentences
 from apps.sources.coverage import coverage
@@ -175,7 +175,7 @@ def test_the_migration_keeps_every_paragraph_decision_covering_its_paragraph():
 def test_a_release_written_before_sentence_decisions_loads_its_decisions_as_whole_paragraphs(db):
     """A package whose paragraph decisions have no start, end or kind (release 1.0.0) loads: each decision covers
     its whole paragraph, left uncited for its reason, as before the sentences."""
-    rows = package_rows(packages.read(default_fixtures_dir()))
+    rows = package_rows(packages.read(repository_release_dir()))
     # Its decisions: the whole-paragraph ones, in the columns they had then.
     rows["paragraph-decisions"] = [
         {name: value for name, value in row.items() if name not in ("start", "end", "kind")}
