@@ -2,7 +2,8 @@
 
 - **A dated event**: a date expression (``dates``), an action word (the ``ACTIONS`` vocabulary, one event type each)
   and a state or treaty the dataset knows (names and aliases from its ``State`` and ``Treaty`` rows; a state's
-  adjective, "Russian", from its name; "the treaty" stands for the treaty the document names most).
+  adjective, "Russian", from its name; "the treaty" stands for the treaty named last in the paragraph, or else the
+  one the document names most).
 - **An attributed statement**: a verb of saying and the speaker it belongs to: the words before it ("Russian
   Presidential Press Secretary Peskov expressed regret"), after "by" or "according to", or before a colon that opens
   the words ("Russian Foreign Minister Lavrov: ..."). "The ministry" is the last ministry the document named.
