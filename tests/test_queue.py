@@ -6,8 +6,6 @@ and leaving its task as the kill leaves it: RUNNING, claimed by a worker with no
 kills a real worker process mid-batch.
 """
 
-import datetime
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from apps.curation import jobs
 from apps.curation.models import ImportStatus, PendingImport
 from apps.events.models import Event
-from apps.queue.lease import alive_workers, beat, requeue_lost_tasks
+from apps.queue.lease import alive_workers, beat, lease, requeue_lost_tasks
 from apps.queue.models import WorkerHeartbeat
 from tests import test_csv_import
 from tests.test_csv_import import EVENT_COLUMNS, _bulk_rows, _csv, _preview
@@ -59,6 +57,8 @@ def killed_after_first_batch(monkeypatch, worker_id: str = "killed-worker") -> D
             result.task.call(TaskContext(task_result=result.task_result), *result.task_result.args)
     result.refresh_from_db()
     assert result.status == TaskResultStatus.RUNNING
+    # Its heartbeat, last renewed with that batch, then ages past the lease.
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(seen_at=timezone.now() - lease() * 1.1)
     return result
 
 
@@ -107,13 +107,12 @@ def test_the_task_of_a_live_worker_is_left_running(confirmed_import, curator_cli
     )
 
 
-def test_a_worker_is_alive_for_the_lease_after_its_last_heartbeat(db, settings):
+def test_a_worker_is_alive_for_the_lease_after_its_last_heartbeat(db):
     beat("recent")
     beat("silent")
     assert alive_workers() == {"recent", "silent"}
-    lease = datetime.timedelta(seconds=settings.TASKS_LEASE_SECONDS)
-    WorkerHeartbeat.objects.filter(worker_id="silent").update(seen_at=timezone.now() - lease - lease / 10)
-    WorkerHeartbeat.objects.filter(worker_id="recent").update(seen_at=timezone.now() - lease + lease / 2)
+    WorkerHeartbeat.objects.filter(worker_id="silent").update(seen_at=timezone.now() - lease() * 1.1)
+    WorkerHeartbeat.objects.filter(worker_id="recent").update(seen_at=timezone.now() - lease() * 0.5)
     assert alive_workers() == {"recent"}
 
 
@@ -148,7 +147,9 @@ def test_a_run_that_lost_its_import_to_a_later_run_writes_nothing_more(confirmed
     def taken_over_after_first_batch(dataset, first_row):
         for number, batch in enumerate(batches(dataset, first_row)):
             if number == 1:
-                assert jobs.Run.claim(result.task_result.args[0], 2, ImportStatus.RUNNING) is not None
+                result.claim("later-worker")
+                later = TaskContext(task_result=result.task_result)
+                assert jobs.Run.claim(result.task_result.args[0], ImportStatus.RUNNING, later) is not None
             yield batch
 
     monkeypatch.setattr(jobs, "_batches", taken_over_after_first_batch)

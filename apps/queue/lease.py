@@ -11,7 +11,9 @@ differ.
 
 A task run again must be safe to run again: it resumes from what it committed (see ``apps/curation/jobs.py``). A
 worker that was only paused past its lease may wake up while its task runs elsewhere; a task that writes checks,
-in the transaction of each write, that its run still holds the work (``TaskContext.attempt``).
+in the transaction of each write, that its run still holds the work (``TaskContext.attempt``). On SQLite a long task
+also calls ``beat`` between its batches: its batches hold the one write lock, and the heartbeat thread's write,
+waiting for it, would starve.
 """
 
 import datetime
@@ -21,10 +23,11 @@ import socket
 import threading
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, OperationalError, close_old_connections, connection
 from django.db.models.functions import Now
 from django_tasks_db.compat import TaskResultStatus, task_finished
 from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import is_locked_database_exception
 
 from .models import WorkerHeartbeat
 
@@ -139,7 +142,10 @@ class Heartbeat:
                     beat(self.worker_id)
                     requeue_lost_tasks()
                 except DatabaseError as error:
-                    # A database that is locked or away: the next beat tries again; the lease allows for a few.
-                    logger.warning("Heartbeat of worker %s not recorded: %s", self.worker_id, error)
+                    # A database that is away: the next beat tries again; the lease allows for a few. On SQLite a
+                    # running task's batches hold the write lock; the task renews the heartbeat itself between them.
+                    locked = isinstance(error, OperationalError) and is_locked_database_exception(error)
+                    level = logging.DEBUG if locked else logging.WARNING
+                    logger.log(level, "Heartbeat of worker %s not recorded: %s", self.worker_id, error)
         finally:
             connection.close()
