@@ -6,7 +6,10 @@ and leaving its task as the kill leaves it: RUNNING, claimed by a worker with no
 kills a real worker process mid-batch.
 """
 
+from contextlib import contextmanager
+
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.compat import TaskContext, TaskResultStatus
@@ -15,8 +18,10 @@ from django_tasks_db.models import DBTaskResult
 from apps.curation import jobs
 from apps.curation.models import ImportStatus, PendingImport
 from apps.events.models import Event
+from apps.queue import task
 from apps.queue.lease import alive_workers, beat, lease, requeue_lost_tasks
 from apps.queue.models import WorkerHeartbeat
+from apps.queue.worker import LeasedWorker
 from tests import test_csv_import
 from tests.test_csv_import import EVENT_COLUMNS, _bulk_rows, _csv, _preview
 
@@ -185,3 +190,44 @@ def test_a_lost_check_resumes_with_the_problems_it_had_found(
     assert page.count("<li>Row 2, quote:") == 1
     assert page.count("<li>Row 5, date:") == 1
     assert PendingImport.objects.get().totals["refused"] == 2
+
+
+@task()
+def answer() -> int:
+    """A task for the worker tests."""
+    return 42
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_looks_again_when_the_database_was_locked_as_it_looked_for_a_task(monkeypatch):
+    """django-tasks-db opens its claiming transaction outside its handling of "database is locked": on SQLite an
+    idle worker exited so while another worker wrote an import's batches. Ours looks again."""
+    from django_tasks_db.management.commands import db_worker
+
+    claiming = db_worker.exclusive_transaction
+    attempts = []
+
+    @contextmanager
+    def locked_at_first(using=None):
+        attempts.append(using)
+        if len(attempts) == 1:
+            raise OperationalError("database is locked")
+        with claiming(using):
+            yield
+
+    monkeypatch.setattr(db_worker, "exclusive_transaction", locked_at_first)
+    queued = answer.enqueue()
+    worker = LeasedWorker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="unlucky-worker",
+        excluded_queue_names=[],
+    )
+    worker.run()
+    assert len(attempts) > 1
+    assert DBTaskResult.objects.get(pk=queued.id).return_value == 42
+    assert not WorkerHeartbeat.objects.exists()

@@ -1,12 +1,17 @@
 """The worker: django-tasks-db's, with the queue's lease; as a command (``db_worker``) or a thread of ``runserver``."""
 
+import logging
 import threading
 import uuid
 
+from django.db import OperationalError
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.utils import is_locked_database_exception
 
 from .lease import Heartbeat
+
+logger = logging.getLogger(__name__)
 
 
 class LeasedWorker(Worker):
@@ -14,7 +19,17 @@ class LeasedWorker(Worker):
 
     def run(self) -> None:
         with Heartbeat(self.worker_id):
-            super().run()
+            while True:
+                try:
+                    super().run()
+                    return
+                except OperationalError as error:
+                    # django-tasks-db opens its claiming transaction (BEGIN EXCLUSIVE on SQLite) outside its own
+                    # "database is locked" handling: an idle worker died so while another wrote an import's batches.
+                    # Nothing was claimed; look again.
+                    if not is_locked_database_exception(error):
+                        raise
+                    logger.info("Worker %s: the database was locked while looking for a task", self.worker_id)
 
 
 def start_in_thread() -> threading.Thread:
