@@ -136,8 +136,8 @@ def test_a_task_lost_on_its_last_attempt_is_failed_and_its_import_says_why(
     assert result.exception_class_path == "apps.queue.lease.WorkerLost"
     assert PendingImport.objects.get().status == ImportStatus.FAILED
     assert status(curator_client, confirmed_import) == (
-        "Stopped: 2 of 5 rows written (each batch is written whole or not at all). Stopped: WorkerLost: The worker "
-        "running it stopped without finishing it (3 runs, the last by worker killed-2); it is not run again."
+        "Stopped: 2 of 5 rows written (each batch is written whole or not at all). The worker running it stopped "
+        "without finishing it (3 runs, the last by worker killed-2); it is not run again."
     )
     assert Event.objects.filter(slug__startswith="bulk-").count() == 2
 

@@ -191,9 +191,16 @@ def on_task_finished(sender, task_result, **kwargs) -> None:
     if task_result.status != TaskResultStatus.FAILED or task_result.task.module_path not in TASKS:
         return
     status = TASKS[task_result.task.module_path]
-    error = task_result.errors[-1].traceback.strip().splitlines()[-1] if task_result.errors else "unknown"
+    error = task_result.errors[-1] if task_result.errors else None
+    kind = error.exception_class_path.rsplit(".", 1)[-1] if error else ""
+    if kind in ("SystemExit", "KeyboardInterrupt"):
+        why = "Its worker was told twice to stop, and stopped in the middle of it."
+    elif error:
+        why = error.traceback.strip().splitlines()[-1].removeprefix(f"{kind}: ")
+    else:
+        why = "Its task failed."
     pending = PendingImport.objects.filter(pk=task_result.args[0], status=status)
     if status == ImportStatus.CHECKING:
-        pending.update(status=ImportStatus.REJECTED, report=f"The check stopped: {error}", data=b"")
+        pending.update(status=ImportStatus.REJECTED, report=f"The check stopped: {why}", data=b"")
     else:
-        pending.update(status=ImportStatus.FAILED, report=f"Stopped: {error}")
+        pending.update(status=ImportStatus.FAILED, report=why)
