@@ -1,10 +1,12 @@
 """The worker: django-tasks-db's, with the queue's lease; as a command (``db_worker``) or a thread of ``runserver``."""
 
+import itertools
 import logging
 import threading
+import time
 import uuid
 
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.utils import is_locked_database_exception
@@ -44,6 +46,18 @@ def start_in_thread() -> threading.Thread:
         worker_id=uuid.uuid4().hex,
         excluded_queue_names=[],
     )
-    thread = threading.Thread(target=worker.run, name="queue-worker", daemon=True)
+
+    def run() -> None:
+        # The development server also starts on a database not migrated yet: wait for the tables, then work.
+        for waited in itertools.count():
+            try:
+                worker.run()
+                return
+            except DatabaseError as error:
+                if not waited:
+                    logger.warning("The queue worker waits for its tables (run migrate): %s", error)
+                time.sleep(5)
+
+    thread = threading.Thread(target=run, name="queue-worker", daemon=True)
     thread.start()
     return thread
