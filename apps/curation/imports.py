@@ -102,13 +102,13 @@ class CuratedImportMixin(ImportExportMixin):
             raise PermissionDenied
         token = _importer.set((request.user, self.opts.label_lower))
         try:
-            if request.method == "POST" and (job := self._large_check(request, **kwargs)):
+            if request.method == "POST" and (job := self._large_check(request)):
                 return job
             return super().import_action(request, **kwargs)
         finally:
             _importer.reset(token)
 
-    def _large_check(self, request, **kwargs):
+    def _large_check(self, request):
         """Start the background check of a large uploaded file and answer with its status page, or None (a small
         or unreadable file, or a form error, which django-import-export's own preview then answers)."""
         import_form = self.create_import_form(request)
