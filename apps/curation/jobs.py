@@ -20,7 +20,7 @@ import tablib
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
@@ -70,7 +70,11 @@ class Run:
         held = PendingImport.objects.filter(pk=self.pending.pk, attempt=self.attempt, status=self.status)
         if not held.update(updated_at=timezone.now(), **fields):
             return False
-        beat(self.worker_id)
+        try:
+            with transaction.atomic():  # a savepoint: a failure must not spoil the batch's transaction
+                beat(self.worker_id)
+        except OperationalError as error:  # the progress is recorded; the next batch or the thread beats again
+            logger.info("Heartbeat of worker %s not recorded with the batch: %s", self.worker_id, error)
         return True
 
     def inputs(self) -> tuple:
