@@ -73,7 +73,7 @@ def status(client, url: str) -> str:
 
 
 def test_a_killed_workers_import_is_queued_again_and_resumes_after_its_last_whole_batch(
-    confirmed_import, curator, curator_client, monkeypatch, run_queue
+    confirmed_import, curator, curator_client, monkeypatch, run_queue, settings
 ):
     """The page says the import was interrupted and how much is written; a live worker's next tick queues it
     again; the next run writes the remaining rows once each, and the totals count every row once."""
@@ -88,7 +88,8 @@ def test_a_killed_workers_import_is_queued_again_and_resumes_after_its_last_whol
     )
 
     beat("live-worker")
-    assert "A running worker takes it up within 10 s of the stop." in status(curator_client, confirmed_import)
+    lease = settings.TASKS_LEASE_SECONDS
+    assert f"A running worker takes it up within {lease} s of the stop." in status(curator_client, confirmed_import)
     assert [lost.worker_ids for lost in requeue_lost_tasks()] == [["killed-worker"]]
     assert DBTaskResult.objects.get().status == TaskResultStatus.READY
     assert "It goes on from row 3. It is queued for the next free worker." in status(curator_client, confirmed_import)

@@ -26,7 +26,8 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 # The issue's file: past CURATION_IMPORT_PREVIEW_ROWS (400) and CURATION_IMPORT_INLINE_ROWS (200), so both its check
 # and its import run on a worker, 50 rows per batch.
 ROWS, BATCH, PREFIX = 450, 50, "killed-import"
-LEASE = 10  # TASKS_LEASE_SECONDS
+# TASKS_LEASE_SECONDS by default: on SQLite a batch holds the only write lock, which the heartbeats wait for.
+LEASE = {"sqlite": 30, "postgresql": 10}
 
 # A curator uploads the file, waits for a worker's check, confirms from the status page: prints its URL.
 UPLOAD_AND_CONFIRM = f"""
@@ -37,7 +38,7 @@ curator = get_user_model().objects.create_superuser("curator", "curator@example.
 client = Client()
 client.force_login(curator)
 status_url = upload(client, event_rows_csv({ROWS}, "{PREFIX}"))
-page, _ = wait(client, status_url, "Waiting", "Checking", every=0.2, timeout=300)
+page, _ = wait(client, status_url, "Waiting", "Checking", "Interrupted", every=0.2, timeout=280)
 print(confirm(client, page))
 """
 
@@ -128,8 +129,10 @@ def test_a_worker_killed_mid_import_loses_no_batch_and_another_takes_the_import_
             killed_at = time.time()
             killed.wait(10)
 
+            # The first run of the import's task, unless a batch outlasted the lease on a loaded machine and the other
+            # worker took it over (the run it took over from wrote nothing more).
             status, done, attempt = progress(url)
-            assert (status, attempt) == ("running", 1)
+            assert status == "running"
             assert done % BATCH == 0 and 2 * BATCH <= done < ROWS
             assert written(url) == done, "a batch was written in part, or without its progress"
 
@@ -149,9 +152,9 @@ def test_a_worker_killed_mid_import_loses_no_batch_and_another_takes_the_import_
         interrupted = next(index for index, (_, status) in enumerate(lines) if status.startswith("Interrupted"))
         taken_up = next(float(seconds) for seconds, status in lines[interrupted:] if status.startswith("Importing"))
         print(f"  'Interrupted' on the page {lines[interrupted][0]} s after the kill, taken up by the other worker")
-        print(f"  {taken_up:.1f} s after it (lease {LEASE} s); each line: the page's sentence when it changed")
-        assert taken_up < LEASE + 10
-        assert progress(url) == ("done", ROWS, 2)
+        print(f"  {taken_up:.1f} s after it (lease {LEASE[backend]} s); a line: the page's sentence when it changed")
+        assert taken_up < LEASE[backend] + 10
+        assert progress(url)[:2] == ("done", ROWS) and progress(url)[2] > attempt
 
         outcome = json.loads(manage(env, "shell", "--no-imports", "-c", WRITTEN).strip().splitlines()[-1])
         assert outcome == {

@@ -344,12 +344,15 @@ CURATION_IMPORT_BATCH_ROWS = 50
 # Background work (apps/queue): a queue in the database, run by `manage.py db_worker` processes (by a thread of
 # `runserver` in development). A worker renews its heartbeat every TASKS_HEARTBEAT_SECONDS; a task whose worker has
 # not been seen for TASKS_LEASE_SECONDS is queued again, up to TASKS_MAX_ATTEMPTS runs, then marked failed. The lease
-# bounds how long a status page can show a killed worker's task as running. On SQLite it must also outlast one batch
-# (a running check or import renews the heartbeat between its batches, which hold the database's write lock): 0.7-2.5
-# s, but 8.6 s on average while two test suites shared the 2 cores with a 10,000-row check (bench.imports).
+# bounds how long a status page can show a killed worker's task as running. On SQLite it must also outlast one batch:
+# a batch holds the database's only write lock, which every worker's heartbeat waits for (a running check or import
+# renews its own between batches). A 50-row batch takes 0.7-2.5 s on an idle 2-core machine, 8.6 s on average while
+# two test suites shared it (bench.imports), and over 10 s at a load average of 18; PostgreSQL's row locks never
+# make a heartbeat wait for a batch.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 TASKS_HEARTBEAT_SECONDS = 1
-TASKS_LEASE_SECONDS = int(os.environ.get("TASKS_LEASE_SECONDS", "10"))
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+TASKS_LEASE_SECONDS = int(os.environ.get("TASKS_LEASE_SECONDS", "30" if _SQLITE else "10"))
 TASKS_MAX_ATTEMPTS = 3
 
 REST_FRAMEWORK = {
