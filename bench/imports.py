@@ -168,6 +168,8 @@ def main() -> int:
     print(f"  status pages polled {check_polls + import_polls}")
     print(f"  final status        {status_of(page)}")
     print(f"  events written      {written}")
+    loads = " ".join(f"{load:.1f}" for load in os.getloadavg())
+    print(f"  load average        {loads} at the end, {os.cpu_count()} cores")
     return 0 if written == options.rows else 1
 
 
