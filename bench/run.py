@@ -43,10 +43,11 @@ PYTHON = sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Below Linux's ephemeral range (32768-60999): wrk's client sockets, lingering in TIME_WAIT, once held 55436 and
 # PostgreSQL could not bind it.
-PG_PORT = 25436
-APP_PORT = 8765
-DATASETTE_PORT = 8766
-CACHE_DIR = Path("/tmp/treaty-bench-cache")
+# Each can be moved (BENCH_PG_PORT, ...) so that two checkouts can be measured on one machine at once.
+PG_PORT = int(os.environ.get("BENCH_PG_PORT", "25436"))
+APP_PORT = int(os.environ.get("BENCH_APP_PORT", "8765"))
+DATASETTE_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8766"))
+CACHE_DIR = Path(os.environ.get("BENCH_CACHE_DIR", "/tmp/treaty-bench-cache"))
 
 
 @dataclass
