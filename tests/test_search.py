@@ -59,6 +59,15 @@ def test_a_phrase_needs_its_words_together_and_in_order(client, make_event):
     assert found(client, "events", "open-skies") == [together]
 
 
+def test_punctuation_inside_a_word_separates_it_on_both_databases(client, make_event):
+    """PostgreSQL's parser keeps "U.S." and "e-mail" whole; searched text is split at punctuation, as SQLite's
+    tokenizer and the query's words are, so a title is found by its own words."""
+    notice = make_event(title="U.S. gives notice by e-mail").slug
+    assert found(client, "events", '"U.S. gives notice"') == [notice]
+    assert found(client, "events", "e-mail") == [notice]
+    assert found(client, "events", "us gives") == []
+
+
 def test_or_matches_either_side_and_a_minus_leaves_out(client, make_event):
     inspection = make_event(title="Inspection in Vienna").slug
     flight = make_event(title="Observation flight over Vienna").slug

@@ -101,10 +101,15 @@ class SearchIndex:
         return queryset.extra(tables=[self.table], where=[joined, match], params=params).order_by(rank, *then)
 
     def vector_sql(self) -> str:
-        """PostgreSQL: the weighted tsvector of a row of the model's table."""
+        """PostgreSQL: the weighted tsvector of a row of the model's table.
+
+        Punctuation is made a space first: PostgreSQL's parser would keep "U.S." or "e-mail" as one token, which
+        the query's words (letters and digits, as SQLite's tokenizer splits them) could never match.
+        """
         table = self.model._meta.db_table
         return " || ".join(
-            f"setweight(to_tsvector('{CONFIGURATION}'::regconfig, \"{table}\".\"{column}\"), '{weight}')"
+            f"setweight(to_tsvector('{CONFIGURATION}'::regconfig, "
+            f"regexp_replace(\"{table}\".\"{column}\", '[[:punct:]]+', ' ', 'g')), '{weight}')"
             for column, weight in zip(self.columns, self.weights.values(), strict=True)
         )
 
