@@ -6,7 +6,6 @@ The search tables (a stored tsvector on PostgreSQL, an FTS5 copy on SQLite) are 
 
 import csv
 import io
-import json
 import tempfile
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from apps.core.search import search_indexes
 from apps.core.search.maintenance import sync_indexes
-from apps.dataset.fixtures import export_dataset
 from apps.events.models import Event
+from apps.releases import package as packages
 from apps.sources.models import Source
 from tests.test_changes_feed import STEPS, Writer
 
@@ -117,14 +116,13 @@ def test_a_csv_import_is_searchable_at_once(sample_dataset, client, curator_clie
 
 
 def test_load_dataset_is_searchable_at_once(open_skies, client):
+    rows = packages.Snapshot.of_database().rows
+    event = next(row for row in rows["events"] if row["slug"] == "open-skies-signature")
+    event["title"] = "Moratorium signed"
+    metadata = {"name": "treaty-api", "version": "0.0.1", "created": "2024-01-01T00:00:00Z"}
     with tempfile.TemporaryDirectory() as directory:
-        export_dataset(Path(directory))
-        events = Path(directory) / "events.event.json"
-        records = json.loads(events.read_text())
-        record = next(record for record in records if record["fields"]["slug"] == "open-skies-signature")
-        record["fields"]["title"] = "Moratorium signed"
-        events.write_text(json.dumps(records))
-        call_command("load_dataset", fixtures=Path(directory), no_migrate=True, no_documents=True, verbosity=0)
+        packages.build(packages.Snapshot(rows), [], metadata).write(Path(directory))
+        call_command("load_dataset", fixtures=Path(directory), no_migrate=True, replace=True, verbosity=0)
     assert found(client, "events", "moratorium") == ["open-skies-signature"]
     copies_hold_the_tables()
 
