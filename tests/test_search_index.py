@@ -4,14 +4,11 @@ synthetic generator; migrate builds a missing index and rebuilds one whose decla
 The search tables (a stored tsvector on PostgreSQL, an FTS5 copy on SQLite) are written by
 ``apps.core.search.maintenance`` alone; these tests hold them to the tables after each write."""
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
 from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
@@ -23,6 +20,7 @@ from apps.events.models import Event
 from apps.releases import package as packages
 from apps.sources.models import Source
 from tests.test_changes_feed import STEPS, Writer
+from tests.test_csv_import import EVENT_COLUMNS, _csv, _preview
 
 
 def found(client, resource: str, q: str) -> list[str]:
@@ -91,24 +89,9 @@ def test_admin_saves_deletes_and_reverts_are_searchable_at_once(
 
 
 def test_a_csv_import_is_searchable_at_once(sample_dataset, client, curator_client):
-    columns = ["slug", "type", "date", "date_precision", "title", "treaty", "source", "quote", "locator"]
-    row = {
-        "slug": "imported-moratorium",
-        "type": "meeting",
-        "date": "2021-06-18",
-        "date_precision": "day",
-        "title": "Moratorium imported",
-        "treaty": sample_dataset["treaty"].slug,
-        "source": sample_dataset["source"].slug,
-        "quote": "A moratorium was agreed.",
-        "locator": "para. 2",
-    }
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
-    writer.writerow(row)
-    upload = SimpleUploadedFile("rows.csv", out.getvalue().encode(), content_type="text/csv")
-    preview = curator_client.post(reverse("admin:events_event_import"), {"format": "0", "import_file": upload})
+    row = {"slug": "imported-moratorium", "type": "meeting", "title": "Moratorium imported", "date": ""}
+    row |= {"source": sample_dataset["source"].slug, "quote": "A moratorium was agreed.", "locator": "para. 2"}
+    preview = _preview(curator_client, "event", _csv(EVENT_COLUMNS, [row]))
     confirm = preview.context["confirm_form"].initial
     assert curator_client.post(reverse("admin:events_event_process_import"), confirm).status_code == 302
     assert found(client, "events", "moratorium") == ["imported-moratorium"]

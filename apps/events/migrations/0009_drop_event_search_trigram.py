@@ -5,21 +5,13 @@ They served ``q`` as a substring match (``UPPER(column) LIKE``); ``q`` now uses 
 recreates them (the extension stays).
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 COLUMNS = ["slug", "title", "description", "location"]
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """RunSQL that does nothing on other databases."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+# RunSQL that does nothing on other databases, as the migration that created them defined it.
+PostgreSQLOnly = import_module("apps.events.migrations.0004_event_search_trigram").PostgreSQLOnly
 
 
 class Migration(migrations.Migration):
