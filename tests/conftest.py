@@ -464,6 +464,37 @@ def build_open_skies() -> dict:
     }
 
 
+# --- The committed release (fixtures/) ---------------------------------------------------------------------------
+
+
+def committed_release() -> str:
+    """The version fixtures/ holds. Tests about releases count from it, so publishing the next release (the
+    dataset's own workflow: edit, release, commit) leaves them as they are."""
+    import json
+
+    from apps.releases.package import repository_release_dir
+
+    return json.loads((repository_release_dir() / "datapackage.json").read_text(encoding="utf-8"))["version"]
+
+
+def version_after(version: str, part: str) -> str:
+    """The next ``part`` ('minor' or 'patch') version after ``version``: '1.1.0' -> '1.2.0' or '1.1.1'."""
+    major, minor, patch = (int(number) for number in version.split("-")[0].split("."))
+    return f"{major}.{minor + 1}.0" if part == "minor" else f"{major}.{minor}.{patch + 1}"
+
+
+def committed_rows() -> int:
+    """How many rows the committed release holds, in all its resources (what a load reports)."""
+    from apps.releases import package as packages
+    from apps.releases.services import package_rows
+
+    return sum(len(rows) for rows in package_rows(packages.read(packages.repository_release_dir())).values())
+
+
+RELEASED = committed_release()
+NEXT_MINOR, NEXT_PATCH = version_after(RELEASED, "minor"), version_after(RELEASED, "patch")
+
+
 @pytest.fixture(scope="module")
 def _dataset_once(django_db_setup, django_db_blocker):
     """Load the dataset once for the module."""

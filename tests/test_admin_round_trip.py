@@ -11,6 +11,8 @@ from apps.releases.package import repository_release_dir
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 
+from .conftest import RELEASED
+
 
 def _export_diff() -> dict[str, list[str]]:
     """The changed lines of each resource's JSON file, written from the database as a release writes it, against the
@@ -48,7 +50,7 @@ def test_loaded_records_have_their_load_in_history(dataset):
     """Right after a load, each record's history is the one loaded version, with no user."""
     event = Event.objects.order_by("slug").first()
     assert [(r.history_type, r.history_user, r.history_change_reason) for r in event.history.all()] == [
-        ("+", None, "Loaded from dataset 1.0.0")
+        ("+", None, f"Loaded from dataset {RELEASED}")
     ]
 
 

@@ -20,6 +20,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from .conftest import NEXT_PATCH, RELEASED
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(settings.BASE_DIR)
@@ -108,8 +110,8 @@ def test_adding_a_field_to_event_is_one_line_plus_makemigrations(tmp_path, datab
         assert found, "migrate did not add the column on PostgreSQL"
     run(*manage, "load_dataset", "--no-migrate", "-v0")
     # The next release has the new column, at its default everywhere: no record changed, no other file differs.
-    out = run(*manage, "release", "1.0.1", "--output", str(tmp_path / "released"))
-    assert "0 records changed since 1.0.0" in out, out
+    out = run(*manage, "release", NEXT_PATCH, "--output", str(tmp_path / "released"))
+    assert f"0 records changed since {RELEASED}" in out, out
     released = tmp_path / "released"
     assert (released / "events.csv").read_text().splitlines()[0].startswith("slug,outcome,type,")
     changed = {

@@ -15,8 +15,11 @@ from apps.releases import package as packages
 from apps.releases.package import repository_release_dir
 from apps.releases.services import package_rows, write_rows
 from apps.sources import documents
+from apps.sources.coverage import coverage
 from apps.sources.models import Source, citation_models
 from apps.treaties.models import Membership, State, Treaty
+
+from .conftest import RELEASED
 
 D = datetime.date
 
@@ -37,7 +40,7 @@ def test_load_dataset_names_the_missing_package(db, tmp_path):
 def test_loading_twice_loads_nothing_the_second_time_and_says_so(dataset, capsys):
     counts = {resource.name: resource.model.objects.count() for resource in packages.resources()}
     call_command("load_dataset", no_migrate=True, verbosity=0)
-    assert capsys.readouterr().out == "dataset 1.0.0 already loaded; 0 records changed since; nothing reloaded\n"
+    assert capsys.readouterr().out == f"dataset {RELEASED} already loaded; 0 records changed since; nothing reloaded\n"
     assert counts == {resource.name: resource.model.objects.count() for resource in packages.resources()}
 
 
@@ -263,3 +266,38 @@ def test_every_citation_of_the_dataset_carries_selectors_that_match_its_document
             assert citation.locator == documents.locator_for(text, citation.start), citation
             assert citation.is_verified
     assert len(texts) == Source.objects.count() == 5
+
+
+def test_every_sentence_of_the_five_documents_is_cited_or_decided_with_a_reason(dataset):
+    """The dataset reread sentence by sentence (issue 24): no sentence of any document is left undecided."""
+    if not Source.objects.filter(has_text=True).count() == Source.objects.count() == 5:
+        pytest.skip(f"source documents not found at {settings.SEED_DOCUMENTS_DIR}")
+    for source in Source.objects.all():
+        result = coverage(source)
+        assert [item.sentence.label for item in result.undecided_sentences] == [], source.slug
+
+
+@pytest.mark.parametrize(
+    ("event", "quote", "says"),
+    [
+        ("rus-restricts-flights-over-kaliningrad", "does not allow planes", "altitude"),
+        ("rus-refuses-us-canadian-flight-near-center-2019-2019-09", "Washington and Ottawa refused", "US officials"),
+    ],
+)
+def test_the_two_disagreements_cited_both_as_supports_are_marked(dataset, event, quote, says):
+    record = _event(event)
+    contradiction = record.citations.get(quote__contains=quote)
+    assert contradiction.stance == "contradicts" and says in contradiction.note
+    assert record.citations.filter(stance="supports").exists()
+
+
+def test_facts_found_by_the_reread_are_recorded_without_guessed_dates(dataset):
+    considered = _event("usa-officials-consider-short-new-start-extension-2020-05")
+    assert (considered.treaty.slug, considered.date) == ("new-start", D(2020, 5, 1))
+    assert considered.date_precision == "month"
+    attack = _event("abkhazia-south-ossetia-attacked-by-tbilisi")
+    assert attack.date is None and "left empty" in attack.notes
+    summit = _event("usa-rus-summit-in-preparation-2021")
+    assert (summit.type, summit.date_precision) == ("meeting", "year")
+    position = Statement.objects.get(slug="european-countries-hope-us-stays-in-open-skies")
+    assert position.date is None and position.on_behalf_of is None and "left empty" in position.notes

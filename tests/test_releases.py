@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -23,6 +24,10 @@ from apps.releases.models import DatasetLoad, Release, version_key
 from apps.releases.package import repository_release_dir
 from apps.releases.services import package_rows
 from apps.sources.models import Source
+
+from .conftest import NEXT_MINOR, NEXT_PATCH, RELEASED, committed_rows
+
+RELEASED_ROWS = committed_rows()
 
 NEW_EVENT = {
     "slug": "a-new-meeting",
@@ -52,12 +57,12 @@ def sha256(data: bytes) -> str:
 
 
 def test_a_release_is_a_valid_frictionless_package_whose_checksums_match_its_files(dataset, tmp_path):
-    directory = tmp_path / "1.0.0"
-    call_command("release", "1.0.0", output=directory, verbosity=0)
+    directory = tmp_path / RELEASED
+    call_command("release", RELEASED, output=directory, verbosity=0)
     report = validate(directory)
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     descriptor = json.loads((directory / packages.DESCRIPTOR).read_text())
-    assert descriptor["version"] == "1.0.0"
+    assert descriptor["version"] == RELEASED
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0" and descriptor["contributors"]
     for entry in descriptor["resources"]:
         data = (directory / entry["path"]).read_bytes()
@@ -69,7 +74,7 @@ def test_a_release_is_a_valid_frictionless_package_whose_checksums_match_its_fil
 
 def test_frictionless_rejects_a_file_changed_after_release(dataset, tmp_path):
     """The check is real: one byte changed in one file makes the package invalid."""
-    call_command("release", "1.0.0", output=tmp_path, verbosity=0)
+    call_command("release", RELEASED, output=tmp_path, verbosity=0)
     events = tmp_path / "events.csv"
     events.write_bytes(events.read_bytes().replace(b"INF Treaty signed", b"INF Treaty signeD"))
     assert not validate(tmp_path).valid
@@ -132,7 +137,7 @@ def _plain(row: dict) -> dict:
 def test_document_texts_never_go_in_their_hashes_do(dataset, tmp_path):
     marker = "A sentence of the document that must stay out of every release."
     Source.objects.filter(slug="us-will-not-return-to-open-skies-2021").update(text=marker, has_text=True)
-    call_command("release", "1.0.1", output=tmp_path, verbosity=0)
+    call_command("release", NEXT_PATCH, output=tmp_path, verbosity=0)
     sources = json.loads((tmp_path / "sources.json").read_text())
     assert all(len(source["text_sha256"]) == 64 for source in sources)
     assert "text" not in sources[0] and "has_text" not in sources[0]
@@ -140,15 +145,17 @@ def test_document_texts_never_go_in_their_hashes_do(dataset, tmp_path):
 
 
 def test_a_release_is_immutable_and_versions_only_increase(dataset, tmp_path, capsys, curator_api, write):
-    out = release("1.0.0", tmp_path / "again", capsys)
-    assert out == f"release 1.0.0 already exists with this data; wrote its files to {tmp_path / 'again'}\n"
+    out = release(RELEASED, tmp_path / "again", capsys)
+    assert out == f"release {RELEASED} already exists with this data; wrote its files to {tmp_path / 'again'}\n"
     assert Release.objects.count() == 1
     assert (tmp_path / "again" / "events.json").read_bytes() == (repository_release_dir() / "events.json").read_bytes()
     url = "/api/events/inf-signature-1987-12/"
     write(curator_api, "patch", url, {"title": "Changed"}, expect=200, etag=curator_api.get(url)["ETag"])
-    with pytest.raises(CommandError, match=r"Release 1\.0\.0 already exists with other content \(events\.csv"):
-        call_command("release", "1.0.0", output=tmp_path / "other")
-    with pytest.raises(CommandError, match="Versions only increase: the latest release is 1.0.0"):
+    with pytest.raises(
+        CommandError, match=rf"Release {re.escape(RELEASED)} already exists with other content \(events\.csv"
+    ):
+        call_command("release", RELEASED, output=tmp_path / "other")
+    with pytest.raises(CommandError, match=f"Versions only increase: the latest release is {RELEASED}"):
         call_command("release", "0.9.0", output=tmp_path / "older")
     with pytest.raises(CommandError, match="'v1.1' is not a semantic version"):
         call_command("release", "v1.1", output=tmp_path / "bad")
@@ -175,8 +182,8 @@ def test_a_second_release_lists_exactly_a_create_an_edit_a_rename_and_a_delete(
     url = "/api/statements/billingslea-russia-violates-with-impunity/"
     write(curator_api, "delete", url, expect=204, etag=curator_api.get(url)["ETag"])
 
-    out = release("1.1.0", tmp_path, capsys)
-    assert "4 records changed since 1.0.0" in out
+    out = release(NEXT_MINOR, tmp_path, capsys)
+    assert f"4 records changed since {RELEASED}" in out
     expected = [
         {"resource": "events", "key": "a-new-meeting", "old_key": None, "action": "created"},
         {"resource": "events", "key": "center-2019", "old_key": "center-2019-military-exercise-2019-09",
@@ -188,8 +195,8 @@ def test_a_second_release_lists_exactly_a_create_an_edit_a_rename_and_a_delete(
     ]  # fmt: skip
     assert json.loads((tmp_path / "changes.json").read_text()) == expected
     assert validate(tmp_path).valid
-    detail = curator_api.get("/api/releases/1.1.0/").json()
-    assert detail["changes"] == expected and detail["previous_version"] == "1.0.0"
+    detail = curator_api.get(f"/api/releases/{NEXT_MINOR}/").json()
+    assert detail["changes"] == expected and detail["previous_version"] == RELEASED
     # git diff between the two releases shows the records, line by line.
     before = (repository_release_dir() / "statements.json").read_text().splitlines()
     after = (tmp_path / "statements.json").read_text().splitlines()
@@ -203,7 +210,7 @@ def test_a_save_that_changes_nothing_and_a_change_undone_are_not_changes(
     title = curator_api.get(url).json()["title"]
     write(curator_api, "patch", url, {"title": "Briefly wrong"}, expect=200, etag=curator_api.get(url)["ETag"])
     write(curator_api, "patch", url, {"title": title}, expect=200, etag=curator_api.get(url)["ETag"])
-    assert "0 records changed since 1.0.0" in release("1.0.1", tmp_path, capsys)
+    assert f"0 records changed since {RELEASED}" in release(NEXT_PATCH, tmp_path, capsys)
     assert json.loads((tmp_path / "changes.json").read_text()) == []
 
 
@@ -216,7 +223,9 @@ def test_load_dataset_keeps_a_desk_edit_and_says_so(dataset, curator_client, adm
     response = curator_client.post(url, admin_form_data(curator_client.get(url)) | {"title": "A curator's title"})
     assert response.status_code == 302
     call_command("load_dataset", no_migrate=True)
-    assert capsys.readouterr().out.endswith("dataset 1.0.0 already loaded; 1 record changed since; nothing reloaded\n")
+    assert capsys.readouterr().out.endswith(
+        f"dataset {RELEASED} already loaded; 1 record changed since; nothing reloaded\n"
+    )
     assert Event.objects.get(slug="inf-signature-1987-12").title == "A curator's title"
 
 
@@ -231,7 +240,7 @@ def test_replacing_curated_data_is_explicit_lists_what_it_replaces_and_keeps_it_
     assert out[-3:] == [
         "  deleted events/a-new-meeting",
         "  updated events/inf-signature-1987-12",
-        "dataset 1.0.0 restored: 2 records changed",
+        f"dataset {RELEASED} restored: 2 records changed",
     ]
     event = Event.objects.get(slug="inf-signature-1987-12")
     assert event.title == "INF Treaty signed"
@@ -241,9 +250,9 @@ def test_replacing_curated_data_is_explicit_lists_what_it_replaces_and_keeps_it_
     replaced.instance.save()
     assert Event.objects.get(slug="inf-signature-1987-12").title == "A curator's title"
     deleted = Event.history.filter(slug="a-new-meeting", history_type="-").get()
-    assert deleted.history_change_reason == "Curated changes replaced by dataset 1.0.0 (--replace-curated-data)"
+    assert deleted.history_change_reason == f"Curated changes replaced by dataset {RELEASED} (--replace-curated-data)"
     call_command("load_dataset", no_migrate=True)
-    assert capsys.readouterr().out == "dataset 1.0.0 already loaded; 1 record changed since; nothing reloaded\n"
+    assert capsys.readouterr().out == f"dataset {RELEASED} already loaded; 1 record changed since; nothing reloaded\n"
 
 
 def _package(tmp_path, version: str, edit=None) -> Path:
@@ -264,21 +273,22 @@ def _retitle(rows):
 
 
 def test_a_newer_release_replaces_an_unchanged_working_copy(dataset, tmp_path, capsys):
-    call_command("load_dataset", fixtures=_package(tmp_path, "1.1.0", _retitle), no_migrate=True)
+    call_command("load_dataset", fixtures=_package(tmp_path, NEXT_MINOR, _retitle), no_migrate=True)
     out = capsys.readouterr().out
-    assert out == "  updated events/inf-signature-1987-12\ndataset 1.0.0 -> 1.1.0: 1 record changed\n"
+    assert out == f"  updated events/inf-signature-1987-12\ndataset {RELEASED} -> {NEXT_MINOR}: 1 record changed\n"
     assert Event.objects.get(slug="inf-signature-1987-12").title == "INF Treaty signed in Washington"
-    assert Release.objects.first().version == "1.1.0"
+    assert Release.objects.first().version == NEXT_MINOR
 
 
 def test_a_newer_release_does_not_replace_curated_changes_unless_asked(dataset, tmp_path, curator_api, write, capsys):
     url = "/api/statements/biden-calls-withdrawal-short-sighted-2020/"
     write(curator_api, "patch", url, {"speaker": "Joe Biden"}, expect=200, etag=curator_api.get(url)["ETag"])
-    directory = _package(tmp_path, "1.1.0", _retitle)
+    directory = _package(tmp_path, NEXT_MINOR, _retitle)
     call_command("load_dataset", fixtures=directory, no_migrate=True)
     assert capsys.readouterr().out == (
-        "dataset 1.1.0 is newer than the loaded 1.0.0, but 1 record changed since; nothing reloaded. "
-        "--replace-curated-data replaces them with 1.1.0 (listing each; the history keeps every replaced version), "
+        f"dataset {NEXT_MINOR} is newer than the loaded {RELEASED}, but 1 record changed since; nothing reloaded. "
+        f"--replace-curated-data replaces them with {NEXT_MINOR} (listing each; the history keeps every replaced "
+        "version), "
         "or publish them first with `manage.py release`\n"
     )
     assert Statement.objects.get(slug="biden-calls-withdrawal-short-sighted-2020").speaker == "Joe Biden"
@@ -287,8 +297,8 @@ def test_a_newer_release_does_not_replace_curated_changes_unless_asked(dataset, 
 
 def test_an_older_release_or_an_altered_one_is_never_loaded(dataset, tmp_path, capsys):
     call_command("load_dataset", fixtures=_package(tmp_path, "0.9.0", _retitle), no_migrate=True)
-    assert capsys.readouterr().out == "the database holds dataset 1.0.0, newer than 0.9.0; nothing reloaded\n"
-    call_command("load_dataset", fixtures=_package(tmp_path, "1.0.0", _retitle), no_migrate=True)
+    assert capsys.readouterr().out == f"the database holds dataset {RELEASED}, newer than 0.9.0; nothing reloaded\n"
+    call_command("load_dataset", fixtures=_package(tmp_path, RELEASED, _retitle), no_migrate=True)
     assert "a changed dataset needs a new version; nothing reloaded" in capsys.readouterr().out
     assert Event.objects.get(slug="inf-signature-1987-12").title == "INF Treaty signed"
 
@@ -304,13 +314,18 @@ def test_a_database_filled_before_releases_is_adopted_only_if_it_holds_the_relea
 ):
     forget_releases()
     call_command("load_dataset", no_migrate=True)
-    assert capsys.readouterr().out == "dataset 1.0.0 found in the database, recorded as loaded: 344 rows\n"
+    assert (
+        capsys.readouterr().out
+        == f"dataset {RELEASED} found in the database, recorded as loaded: {RELEASED_ROWS} rows\n"
+    )
     forget_releases()
     url = "/api/events/inf-signature-1987-12/"
     write(curator_api, "patch", url, {"title": "A curator's title"}, expect=200, etag=curator_api.get(url)["ETag"])
     call_command("load_dataset", no_migrate=True)
     out = capsys.readouterr().out
-    assert "the database holds a dataset that differs from 1.0.0 in 1 record" in out and "nothing reloaded" in out
+    assert (
+        f"the database holds a dataset that differs from {RELEASED} in 1 record" in out and "nothing reloaded" in out
+    )
     assert Event.objects.get(slug="inf-signature-1987-12").title == "A curator's title"
 
 
@@ -321,11 +336,11 @@ def test_the_api_lists_releases_newest_first_with_downloads_that_match_their_che
     dataset, curator_api, write, client, tmp_path
 ):
     write(curator_api, "post", "/api/events/", NEW_EVENT, expect=201)
-    call_command("release", "1.1.0", output=tmp_path, verbosity=0)
+    call_command("release", NEXT_MINOR, output=tmp_path, verbosity=0)
     body = client.get("/api/releases/").json()
-    assert [item["version"] for item in body["results"]] == ["1.1.0", "1.0.0"]
+    assert [item["version"] for item in body["results"]] == [NEXT_MINOR, RELEASED]
     for item in body["results"]:
-        assert item["counts"]["events"] == Event.objects.count() - (item["version"] == "1.0.0")
+        assert item["counts"]["events"] == Event.objects.count() - (item["version"] == RELEASED)
         archive = client.get(item["archive"]["url"])
         assert archive["Content-Type"] == "application/octet-stream"
         assert archive["Content-Disposition"] == f'attachment; filename="treaty-api-{item["version"]}.zip"'
@@ -347,17 +362,17 @@ def test_the_api_lists_releases_newest_first_with_downloads_that_match_their_che
 
 
 def test_released_files_answer_304_to_their_etag_and_404_naming_what_is_missing(dataset, client):
-    response = client.get("/api/releases/1.0.0/package.zip")
-    assert client.get("/api/releases/1.0.0/package.zip", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
-    detail = client.get("/api/releases/1.0.0/")
-    assert client.get("/api/releases/1.0.0/", HTTP_IF_NONE_MATCH=detail["ETag"]).status_code == 304
+    response = client.get(f"/api/releases/{RELEASED}/package.zip")
+    assert client.get(f"/api/releases/{RELEASED}/package.zip", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    detail = client.get(f"/api/releases/{RELEASED}/")
+    assert client.get(f"/api/releases/{RELEASED}/", HTTP_IF_NONE_MATCH=detail["ETag"]).status_code == 304
     missing = client.get("/api/releases/9.9.9/")
     assert missing.status_code == 404
     assert missing.json()["detail"] == "No release has the version '9.9.9'; see /api/releases/."
-    missing = client.get("/api/releases/1.0.0/files/secret.json")
-    assert missing.json()["detail"] == "Release 1.0.0 has no file 'secret.json'; its `files` lists them."
-    assert client.get("/api/releases/1.0.0/files/events.txt").status_code == 404
-    unknown = client.get("/api/releases/1.0.0/package.zip?download=1")
+    missing = client.get(f"/api/releases/{RELEASED}/files/secret.json")
+    assert missing.json()["detail"] == f"Release {RELEASED} has no file 'secret.json'; its `files` lists them."
+    assert client.get(f"/api/releases/{RELEASED}/files/events.txt").status_code == 404
+    unknown = client.get(f"/api/releases/{RELEASED}/package.zip?download=1")
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["parameter"] == "download"
 
 
@@ -367,33 +382,33 @@ def test_the_list_reads_a_fixed_number_of_queries(dataset, client, django_assert
 
 
 def test_the_citation_renders_as_csl_json_and_bibtex(dataset, client):
-    detail = client.get("/api/releases/1.0.0/").json()
+    detail = client.get(f"/api/releases/{RELEASED}/").json()
     created = datetime.datetime.fromisoformat(detail["created"].replace("Z", "+00:00"))
     csl = client.get(detail["citation"]["csl_json"])
     assert csl["Content-Type"] == "application/vnd.citationstyles.csl+json"
     [item] = csl.json()
-    assert item["type"] == "dataset" and item["version"] == "1.0.0"
+    assert item["type"] == "dataset" and item["version"] == RELEASED
     assert item["issued"] == {"date-parts": [[created.year, created.month, created.day]]}
-    assert item["URL"] == "http://testserver/api/releases/1.0.0/"
+    assert item["URL"] == f"http://testserver/api/releases/{RELEASED}/"
     assert item["author"] == [{"literal": "Treaty API curators"}]
     bibtex = client.get(detail["citation"]["bibtex"]).content.decode()
-    assert bibtex.startswith("@misc{treaty_api_1_0_0,\n")
-    assert "  version = {1.0.0},\n" in bibtex and f"  year = {{{created.year}}},\n" in bibtex
-    assert "  url = {http://testserver/api/releases/1.0.0/},\n" in bibtex
+    assert bibtex.startswith(f"@misc{{treaty_api_{RELEASED.replace('.', '_')},\n")
+    assert f"  version = {{{RELEASED}}},\n" in bibtex and f"  year = {{{created.year}}},\n" in bibtex
+    assert f"  url = {{http://testserver/api/releases/{RELEASED}/}},\n" in bibtex
     assert bibtex.count("{") == bibtex.count("}")
     assert detail["citation"]["text"] == (
         f"Treaty API curators ({created.year}). Treaty API: arms-control treaty facts, each cited to its source "
-        "(Version 1.0.0) [Data set]. http://testserver/api/releases/1.0.0/"
+        f"(Version {RELEASED}) [Data set]. http://testserver/api/releases/{RELEASED}/"
     )
 
 
 def test_the_api_root_and_the_front_page_name_the_latest_release(dataset, client):
     root = client.get("/api/").json()
-    assert root["latest_release"] == {"version": "1.0.0", "url": "http://testserver/api/releases/1.0.0/"}
+    assert root["latest_release"] == {"version": RELEASED, "url": f"http://testserver/api/releases/{RELEASED}/"}
     front = client.get("/").content.decode()
-    assert "version 1.0.0</a>" in front
-    assert "(Version 1.0.0) [Data set]. http://testserver/api/releases/1.0.0/" in front
-    assert 'href="http://testserver/api/releases/1.0.0/citation.bib"' in front
+    assert f"version {RELEASED}</a>" in front
+    assert f"(Version {RELEASED}) [Data set]. http://testserver/api/releases/{RELEASED}/" in front
+    assert f'href="http://testserver/api/releases/{RELEASED}/citation.bib"' in front
 
 
 def test_the_favicon_is_served(client):
@@ -463,10 +478,10 @@ def test_the_readmes_run_command_run_twice_keeps_a_desk_edit_and_says_so(tmp_pat
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
-    assert run("manage.py", "load_dataset").endswith("loaded dataset 1.0.0: 344 rows\n")
+    assert run("manage.py", "load_dataset").endswith(f"loaded dataset {RELEASED}: {RELEASED_ROWS} rows\n")
     run("-c", DESK_EDIT)
     assert run("manage.py", "load_dataset") == (
-        "dataset 1.0.0 already loaded; 1 record changed since; nothing reloaded\n"
+        f"dataset {RELEASED} already loaded; 1 record changed since; nothing reloaded\n"
     )
     title = run(
         "-c",

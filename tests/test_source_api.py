@@ -130,9 +130,13 @@ def test_a_position_that_frames_the_quote_is_accepted(library, curator_api, writ
     assert EventCitation.objects.get(event__slug="new-event").start == second
 
 
-def test_coverage_is_public_and_counts_cited_decided_and_uncited_paragraphs(library):
+def test_coverage_is_public_and_counts_sentences_and_paragraphs(library):
+    """Sentences cited, decided (here with their paragraph), with no fact, undecided; paragraphs by the same rule."""
     response = Client().get("/api/sources/reuters/coverage/")
     assert response.status_code == 200
+    repeated = "Moscow said it regretted the decision."
+    first = TEXT.index(repeated)
+    second = TEXT.index(repeated, first + 1)
     assert response.json() == {
         "source": "reuters",
         "text_loaded": True,
@@ -141,6 +145,50 @@ def test_coverage_is_public_and_counts_cited_decided_and_uncited_paragraphs(libr
         "decided": {"count": 1, "paragraphs": [1]},
         "uncited": {"count": 1, "paragraphs": [3]},
         "percent_decided": 75.0,
+        "sentences": {
+            "total": 5,
+            "cited": 2,
+            "decided": 1,
+            "no_fact": 0,
+            "undecided": 2,
+            "percent_decided": 60.0,
+            "undecided_sentences": [
+                {"paragraph": 3, "sentence": 1, "start": first, "end": first + len(repeated)},
+                {"paragraph": 3, "sentence": 2, "start": second, "end": second + len(repeated)},
+            ],
+        },
+    }
+
+
+def test_a_paragraph_cited_in_part_is_not_decided_until_its_other_sentences_are(library):
+    """Citing one sentence of a paragraph leaves the others open: the paragraph counts as uncited until they are
+    decided, one as holding no fact, one left uncited with a reason."""
+    source, event = library
+    repeated = "Moscow said it regretted the decision."
+    first = TEXT.index(repeated)
+    second = TEXT.index(repeated, first + 1)
+    citation = EventCitation(event=event, source=source, quote=repeated, start=first, end=first + len(repeated))
+    citation.full_clean()
+    citation.save()
+    body = Client().get("/api/sources/reuters/coverage/").json()
+    assert body["uncited"] == {"count": 1, "paragraphs": [3]}
+    assert body["sentences"]["undecided_sentences"] == [
+        {"paragraph": 3, "sentence": 2, "start": second, "end": second + len(repeated)}
+    ]
+    decision = ParagraphDecision(source=source, paragraph=3, start=second, end=second + len(repeated), kind="no_fact")
+    decision.full_clean()
+    decision.save()
+    body = Client().get("/api/sources/reuters/coverage/").json()
+    assert body["cited"] == {"count": 3, "paragraphs": [2, 3, 4]}
+    assert body["uncited"] == {"count": 0, "paragraphs": []}
+    assert body["sentences"] | {"undecided_sentences": None} == {
+        "total": 5,
+        "cited": 3,
+        "decided": 1,
+        "no_fact": 1,
+        "undecided": 0,
+        "percent_decided": 100.0,
+        "undecided_sentences": None,
     }
 
 
@@ -154,6 +202,7 @@ def test_coverage_of_a_source_without_text_says_so(make_source):
         "decided": {"count": 0, "paragraphs": []},
         "uncited": None,
         "percent_decided": None,
+        "sentences": None,
     }
 
 

@@ -85,8 +85,9 @@ def test_coverage_command_prints_a_table_and_names_unknown_sources(cited_source,
     citation.save()
     call_command("coverage", source="report")
     line = capsys.readouterr().out.splitlines()[2]
-    assert line.split()[:6] == ["report", "3", "1", "0", "2", "33.3%"]
-    assert line.endswith("1, 2")
+    # Sentences: 3, cited 1, decided 0, no fact 0, open 2; paragraphs: 3, one of them decided (cited).
+    assert line.split()[:9] == ["report", "3", "1", "0", "0", "2", "33.3%", "3", "33.3%"]
+    assert line.endswith("1.1, 2.1")
     with pytest.raises(CommandError, match="No source has the slug 'nope'"):
         call_command("coverage", source="nope")
 

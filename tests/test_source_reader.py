@@ -22,8 +22,9 @@ TEXT = (
     "The U.S. left on Sunday. Moscow regrets the U.S. exit.\n"
     "Photo: a plane & a <cloud>.\n"
 )
-# Session, user, the user's and the group's permissions, the source, one query per citation model, the decisions.
-READER_QUERIES = 10
+# Session, user, the user's and the group's permissions, the source, one query per citation model, the decisions,
+# and the states and treaties the suggestions are read with.
+READER_QUERIES = 12
 PARAGRAPHS = [line for line in TEXT.split("\n") if line.strip()]
 REPEATED = "Moscow regrets the U.S. exit."
 SECOND = TEXT.index(REPEATED, 1)  # the repetition in paragraph 2
@@ -308,7 +309,7 @@ def test_cite_for_an_unknown_record_goes_back_to_the_reader(document, curator_cl
 def test_source_page_shows_coverage_and_the_uncited_paragraphs(document, cited, curator_client):
     ParagraphDecision.objects.create(source=document, paragraph=3, reason="Photo caption.")
     page = curator_client.get(reverse("admin:sources_source_change", args=[document.pk])).content.decode()
-    assert "2 of 3 paragraphs cited or decided (66.7%); uncited: 1" in page
+    assert "3 of 4 sentences decided (75%), 2 of 3 paragraphs; undecided: 1.1" in page
 
 
 def test_sources_list_shows_each_sources_coverage_in_a_fixed_number_of_queries(
@@ -319,13 +320,13 @@ def test_sources_list_shows_each_sources_coverage_in_a_fixed_number_of_queries(
     make_source(slug="no-text-yet")
     with django_assert_num_queries(LIST_QUERIES):
         page = curator_client.get(url).content.decode()
-    assert "1 of 3 paragraphs cited or decided (33.3%); uncited: 1, 3" in page
+    assert "2 of 4 sentences decided (50%), 1 of 3 paragraphs; undecided: 1.1, 3.1" in page
     assert "No text loaded" in page
     for n in range(3):
         make_source(slug=f"more-{n}", text=f"Para {n}.\nAnother.\n")
     with django_assert_num_queries(LIST_QUERIES):
         page = curator_client.get(url).content.decode()
-    assert page.count("0 of 2 paragraphs cited or decided (0%); uncited: 1, 2") == 3
+    assert page.count("0 of 2 sentences decided (0%), 0 of 2 paragraphs; undecided: 1.1, 2.1") == 3
 
 
 # Session, user, permissions (2), the count, the page of sources, one query per citation model, one for the

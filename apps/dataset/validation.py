@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.core.registry import dataset_models, is_dataset_model
+from apps.dataset.conflicts import unmarked_disagreements
 from apps.events.choices import EventType, ParticipantRole
 from apps.events.models import Event
 from apps.sources import documents
@@ -52,6 +53,8 @@ class Findings:
 
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Things worth a curator's look that may well be right (sources that may disagree unmarked): never a failure.
+    prompts: list[str] = field(default_factory=list)
 
 
 def key_of(obj: models.Model) -> str:
@@ -79,6 +82,7 @@ def validate(*, documents_dir: Path | None) -> Findings:
     elif unloaded:
         findings.problems += check_documents(Path(documents_dir), unloaded)
     findings.warnings += unverified_citations(unloaded)
+    findings.prompts += unmarked_disagreements(citation_models())
     return findings
 
 

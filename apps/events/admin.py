@@ -14,9 +14,10 @@ from apps.core.admin import (
     partial_date_row,
 )
 from apps.curation.imports import CuratedImportMixin
-from apps.sources.admin import CitationAdmin, RequiredCitationInline
+from apps.sources.admin import CitationAdmin, DisagreementsMixin, RequiredCitationInline, SourceAdmin
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
+from .accept import participants_prefill, reader_suggestions
 from .models import Event, EventCitation, EventParticipant, Statement, StatementCitation
 from .resources import EventResource, StatementResource
 
@@ -39,6 +40,23 @@ class ParticipantInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("state", "event")
+
+    # An accepted suggestion opens the add form with its states and roles (?participants=USA:actor,RUS:target).
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        rows = participants_prefill(request)
+        if not rows:
+            return formset
+
+        class PrefilledFormSet(formset):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", rows)
+                super().__init__(*args, **kwargs)
+
+        return PrefilledFormSet
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(participants_prefill(request) or []) or super().get_extra(request, obj, **kwargs)
 
 
 class ResponseListInline(ReadOnlyListInline):
@@ -66,10 +84,12 @@ class TreatyEventListInline(ReadOnlyListInline):
 
 # The treaty's page lists its events; declared here so that treaties never import from events.
 TreatyAdmin.inlines = [*TreatyAdmin.inlines, TreatyEventListInline]
+# The source reader offers events and statements for its undecided sentences; declared here for the same reason.
+SourceAdmin.suggesters = [*SourceAdmin.suggesters, reader_suggestions]
 
 
 @admin.register(Event)
-class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
+class EventAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CuratedAdmin):
     """Events: dated acts about states and treaties, each with the sources that report it."""
 
     resource_classes = [EventResource]
@@ -99,7 +119,7 @@ class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
+class StatementAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CuratedAdmin):
     """Statements: what was said, by whom, for which state, with what stance, and where it was reported."""
 
     resource_classes = [StatementResource]

@@ -94,9 +94,13 @@ class CitedResource(resources.ModelResource):
     def after_save_instance(self, instance, row, **kwargs) -> None:
         new = self._new_citation(instance, row)
         if new:
-            self.citation_model.objects.create(
+            citation = self.citation_model(
                 **{self.cited_field: instance}, **new, locator=(row.get("locator") or "").strip()
             )
+            # Placed in its source's text (selectors and derived locator) as on every other write path; the row's
+            # check above ran the same rules.
+            citation.full_clean()
+            citation.save()
 
     def export_field(self, field, instance, **kwargs):
         # A cell a spreadsheet would run as a formula ("=HYPERLINK(...)" in a quote) is escaped as in the API's CSV.

@@ -203,7 +203,9 @@ def write_rows(package_rows_by_name: dict[str, list[dict]], reason: str) -> list
     plan = differences(current, package_rows_by_name)
     to_write, to_delete = [], []
     for resource in packages.resources():
-        wanted = {tuple(row[k] for k in resource.primary_key): row for row in package_rows_by_name[resource.name]}
+        # A package written before a column existed means the column's default (a key column added since too).
+        rows = [resource.defaults() | row for row in package_rows_by_name[resource.name]]
+        wanted = {tuple(row[k] for k in resource.primary_key): row for row in rows}
         have = {tuple(row[k] for k in resource.primary_key): row for row in current[resource.name]}
         for key, row in wanted.items():
             if key not in have or _without_times(have[key]) != _without_times(resource.defaults() | row):

@@ -13,10 +13,12 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
 
-from . import documents
+from . import documents, sentences
 from .choices import CitationStance
 from .citations import RELATION, check_supported
 from .models import ParagraphDecision, Source
@@ -139,6 +141,43 @@ class RequiredCitationInline(CitationInline):
     min_num = 1
 
 
+class DisagreementsMixin:
+    """Shows, at the top of a cited record's form, the passages that contradict it and how: the sources that
+    disagree about the record, each with its note, where the curator cannot miss them."""
+
+    @admin.display(description="sources disagree")
+    def disagreements(self, obj) -> str:
+        rows = [] if obj is None or obj.pk is None else _contradicting(obj)
+        if not rows:
+            return "No source contradicts this record."
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}): “{}” — {}</li>',
+            ((_reader_link(c), c.source.title, c.locator or "not placed", c.quote, c.note) for c in rows),
+        )
+        return format_html('<ul class="disagreements">{}</ul>', items)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "disagreements")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is None or obj.pk is None or not _contradicting(obj):
+            return fieldsets
+        return [("Sources disagree about this record", {"fields": ("disagreements",)}), *fieldsets]
+
+
+def _contradicting(record) -> list:
+    return list(
+        getattr(record, RELATION).filter(stance=CitationStance.CONTRADICTS).select_related("source").order_by("id")
+    )
+
+
+def _reader_link(citation) -> str:
+    url = reverse("admin:sources_source_reader", args=[citation.source_id])
+    return f"{url}#para-{citation.locator.removeprefix('para. ')}" if citation.locator.startswith("para. ") else url
+
+
 class CitationAdmin(VerifiedMixin, CuratedAdmin):
     """Every citation of one cited model, for finding a quote across records; concrete admins set the cited field."""
 
@@ -222,25 +261,47 @@ class SourceAdminForm(forms.ModelForm):
 
 
 class ParagraphDecisionInline(admin.TabularInline):
-    """Paragraphs of this source deliberately left uncited, each with its reason."""
+    """Paragraphs, or single sentences, of this source deliberately left uncited, each with its reason."""
 
     model = ParagraphDecision
-    fields = ("paragraph", "reason")
+    fields = ("paragraph", "start", "end", "sentence", "kind", "reason")
+    readonly_fields = ("sentence",)
     extra = 0
-    verbose_name_plural = "paragraphs deliberately left uncited"
+    verbose_name_plural = "paragraphs and sentences deliberately left uncited (decided in the reader)"
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+
+    @admin.display(description="sentence")
+    def sentence(self, obj) -> str:
+        return decision_label(obj)
+
+
+def decision_label(decision) -> str:
+    """'whole paragraph', or 'sentence 2: "The first words…"', read from the source's text."""
+    if decision is None or decision.pk is None or decision.start is None:
+        return "whole paragraph"
+    text = decision.source.text
+    found = sentences.sentence_at(text, decision.start, decision.end) if text else None
+    if found is None:
+        return f"characters {decision.start}-{decision.end}"
+    words = text[found.start : found.end]
+    return f"sentence {found.number}: “{words if len(words) <= 70 else words[:68] + '…'}”"
 
 
 @admin.register(ParagraphDecision)
 class ParagraphDecisionAdmin(CuratedAdmin):
-    """Every decision to leave a paragraph uncited, across sources."""
+    """Every decision to leave a paragraph, or one sentence, uncited, across sources."""
 
-    list_display = ("source", "paragraph", "reason")
-    list_filter = ("source",)
+    list_display = ("source", "paragraph", "sentence", "kind", "reason")
+    list_filter = ("kind", "source")
     search_fields = ("reason", "source__slug", "source__title")
     list_select_related = ("source",)
     autocomplete_fields = ("source",)
-    fields = ("source", "paragraph", "reason", "notes", TIMESTAMPS)
+    fields = ("source", "paragraph", ("start", "end"), "sentence", "kind", "reason", "notes", TIMESTAMPS)
+    readonly_fields = (*CuratedAdmin.readonly_fields, "sentence")
+
+    @admin.display(description="sentence")
+    def sentence(self, obj) -> str:
+        return decision_label(obj)
 
 
 @admin.register(Source)

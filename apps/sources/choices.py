@@ -13,3 +13,10 @@ class SourceKind(models.TextChoices):
 class CitationStance(models.TextChoices):
     SUPPORTS = "supports", "Supports"
     CONTRADICTS = "contradicts", "Contradicts"
+
+
+class DecisionKind(models.TextChoices):
+    """Why a paragraph or sentence of a source has no citation."""
+
+    NO_FACT = "no_fact", "No fact in scope"
+    LEFT_UNCITED = "left_uncited", "Left uncited, for the reason given"

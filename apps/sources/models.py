@@ -5,7 +5,7 @@ from typing import ClassVar
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
@@ -15,8 +15,9 @@ from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
 from apps.core.search import SearchIndex
 
-from . import documents
+from . import decisions, documents
 from .choices import CitationStance, SourceKind
+from .decisions import ParagraphDecision  # noqa: F401 (defined beside its rules; every model of the app is here)
 
 QUOTE_MAX_LENGTH = 600
 QUOTE_MISSING_MESSAGE = "A citation needs the quoted passage."
@@ -201,6 +202,14 @@ class Citation(TimeStampedModel):
     def natural_key(self) -> tuple[str, str, str]:
         return (getattr(self, self.cited_field).slug, self.source.slug, self.quote)
 
+    def save(self, *args, **kwargs):
+        # Every write path saves citations through here (admin forms, the API's services, the CSV import, scripts;
+        # fixture loads save raw and skip it): the one place where citing a passage replaces the decisions that
+        # said it holds nothing to cite.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+            decisions.decisions_clear(self)
+
     @property
     def is_verified(self) -> bool:
         """Whether the quote was placed in its source's loaded text (a source without text leaves it unverified)."""
@@ -259,71 +268,12 @@ def citation_models() -> list[type[Citation]]:
     return [model for model in apps.get_models() if issubclass(model, Citation)]
 
 
-class ParagraphDecisionManager(models.Manager):
-    """Looks a decision up by (source slug, paragraph), its natural key."""
-
-    key_fields = ("source__slug", "paragraph")
-
-    def get_by_natural_key(self, source_slug: str, paragraph: int):
-        return self.get(source__slug=source_slug, paragraph=paragraph)
-
-
-class ParagraphDecision(TimeStampedModel):
-    """A paragraph of a source deliberately left uncited, and why (a photo caption, a repeated sentence).
-
-    With these, a source's coverage reaches 100% when every paragraph is either cited or decided.
-    """
-
-    # CASCADE: a decision about a document's paragraph means nothing without the document.
-    source = models.ForeignKey(
-        Source, on_delete=models.CASCADE, related_name="paragraph_decisions", help_text="The document."
-    )
-    paragraph = models.PositiveIntegerField(help_text="The paragraph's number: the Nth non-empty line ('para. N').")
-    reason = models.TextField(help_text="Why the paragraph is left uncited, e.g. 'photo caption'.")
-
-    objects = ParagraphDecisionManager()
-    history = HistoricalRecords(app="history")
-
-    class Meta:
-        ordering = ["source", "paragraph"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "paragraph"],
-                name="paragraphdecision_unique",
-                violation_error_message="This paragraph of this source is already decided.",
-            ),
-            FieldCheckConstraint(
-                field="paragraph",
-                condition=models.Q(paragraph__gte=1),
-                name="paragraphdecision_paragraph_positive",
-                violation_error_message="Paragraphs are numbered from 1.",
-            ),
-            FieldCheckConstraint(
-                field="reason",
-                condition=~models.Q(reason=""),
-                name="paragraphdecision_reason_not_empty",
-                violation_error_message="Say why this paragraph is left uncited.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.source.slug}: para. {self.paragraph}"
-
-    def natural_key(self) -> tuple[str, int]:
-        return (self.source.slug, self.paragraph)
-
-    natural_key.dependencies = ["sources.source"]
-
-    def clean(self) -> None:
-        super().clean()
-        if self.source_id is None or not self.paragraph:
-            return
-        count = len(documents.paragraph_spans(self.source.text)) if self.source.text else None
-        if count is not None and self.paragraph > count:
-            raise ValidationError(
-                {"paragraph": f"'{self.source}' has {count} paragraphs; give a number from 1 to {count}."},
-                code="paragraph_out_of_range",
-            )
+def citation_spans(source: Source) -> list[tuple[int, int]]:
+    """(start, end) of every located citation of ``source``, across every citation model (one query each)."""
+    spans = []
+    for model in citation_models():
+        spans += model._default_manager.filter(source=source, start__isnull=False).values_list("start", "end")
+    return spans
 
 
 def citation_constraints(model: str, cited_field: str) -> list[models.BaseConstraint]:

@@ -1,13 +1,12 @@
 """The reader of the curation desk: a source's text by paragraph, its cited passages marked, ready to cite from.
 
-``read(source)`` lays the text out for the reader page (numbered paragraphs split into runs of text, each run knowing
-which citations cover it); ``ReaderAdminMixin`` adds the reader to the source's admin: the page itself, marking a
-paragraph as deliberately uncited, and "cite this selection for an existing record". Citing for a *new* record needs
+``reading.read(source)`` lays the text out for the reader page; ``ReaderAdminMixin`` adds the reader to the source's
+admin: the page itself, deciding a paragraph or a sentence (left uncited with a reason, or no fact in scope), and
+"cite this selection for an existing record". Citing for a *new* record needs
 no view here: the reader links straight to the record's add form, whose citation inline fills itself from the
 selection (see ``citation_prefill``), so every way into a citation goes through the same form and ``full_clean()``.
 """
 
-from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -19,148 +18,15 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
 
-from . import documents
-from .choices import CitationStance
-from .coverage import Coverage, coverage, coverage_of, coverages
+from . import documents, sentences
+from .choices import CitationStance, DecisionKind
+from .coverage import Coverage, coverage, coverages
 from .models import QUOTE_MAX_LENGTH, ParagraphDecision, Source, citation_models
+from .reading import read
 
 # Query parameters a record's add or change form reads its first citation from (see ``citation_prefill``).
 CITE_SOURCE, CITE_START, CITE_END = "cite_source", "cite_start", "cite_end"
-
-
-@dataclass
-class CitedPassage:
-    """One citation as the reader shows it: where it stands, how it stands, and the record that cites it."""
-
-    start: int
-    end: int
-    stance: str
-    quote: str
-    record_label: str  # "event usa-open-skies-withdrawal-effective-2020-11-22"
-    record_url: str
-
-
-@dataclass
-class Run:
-    """A stretch of a paragraph covered by the same citations (none for plain text)."""
-
-    text: str
-    passages: list[CitedPassage]
-
-    @property
-    def css_class(self) -> str:
-        stances = {passage.stance for passage in self.passages}
-        if stances == {CitationStance.SUPPORTS}:
-            return "cite cite-supports"
-        if stances == {CitationStance.CONTRADICTS}:
-            return "cite cite-contradicts"
-        return "cite cite-mixed"
-
-
-@dataclass
-class Paragraph:
-    """Paragraph ``number`` (the Nth non-empty line) of the text, at ``start``..``end``."""
-
-    number: int
-    start: int
-    end: int
-    runs: list[Run]
-    passages: list[CitedPassage]
-    decision: ParagraphDecision | None
-    uncited: bool
-
-    @property
-    def state(self) -> str:
-        if self.uncited:
-            return "uncited"
-        return "cited" if self.passages else "decided"
-
-    def html(self) -> str:
-        """The paragraph's text, each cited run a link to the (first) record citing it.
-
-        Built here rather than in the template so no whitespace slips between runs: the reader's script maps a
-        selection back to offsets in the text by counting characters, so the element's text must be exactly the
-        paragraph's.
-        """
-        pieces = format_html_join(
-            "",
-            "{}",
-            (
-                (
-                    format_html(
-                        '<a class="{}" href="{}" title="{}">{}</a>',
-                        run.css_class,
-                        run.passages[0].record_url,
-                        "; ".join(f"{p.stance}: {p.record_label}" for p in run.passages),
-                        run.text,
-                    )
-                    if run.passages
-                    else run.text,
-                )
-                for run in self.runs
-            ),
-        )
-        return format_html('<span class="para-text" data-start="{}">{}</span>', self.start, pieces)
-
-
-@dataclass
-class Reading:
-    """What the reader shows of one source."""
-
-    source: Source
-    paragraphs: list[Paragraph]
-    coverage: Coverage
-    # Citations of this source not placed in its text (saved before the text was loaded): listed apart.
-    unplaced: list[CitedPassage] = field(default_factory=list)
-
-
-def cited_passages(source: Source) -> list[CitedPassage]:
-    """Every citation of ``source``, from every concrete citation model (one query each), in text order."""
-    passages = []
-    for model in citation_models():
-        cited_field = model.cited_field
-        cited_model = model._meta.get_field(cited_field).related_model
-        url_name = f"admin:{cited_model._meta.app_label}_{cited_model._meta.model_name}_change"
-        rows = model.objects.filter(source=source).values_list(
-            "start", "end", "stance", "quote", f"{cited_field}_id", f"{cited_field}__slug"
-        )
-        for start, end, stance, quote, record_id, slug in rows:
-            passages.append(
-                CitedPassage(
-                    start=start,
-                    end=end,
-                    stance=stance,
-                    quote=quote,
-                    record_label=f"{cited_model._meta.verbose_name} {slug}",
-                    record_url=reverse(url_name, args=[record_id]),
-                )
-            )
-    return sorted(passages, key=lambda p: (p.start is None, p.start or 0, p.end or 0, p.record_label))
-
-
-def read(source: Source) -> Reading:
-    """Lay ``source``'s text out by paragraph, splitting each into runs at every cited passage's edges."""
-    text = source.text
-    passages = cited_passages(source)
-    placed = [p for p in passages if p.start is not None]
-    decisions = {decision.paragraph: decision for decision in source.paragraph_decisions.all()}
-    # From the rows read for the page, rather than coverage(source) reading them again: one rule, half the queries.
-    counts = coverage_of(text, [(p.start, p.end) for p in placed], decisions)
-    uncited = set(counts.uncited)
-    paragraphs = []
-    for number, (start, end) in enumerate(documents.paragraph_spans(text), start=1):
-        inside = [p for p in placed if p.start < end and p.end > start]
-        edges = sorted({start, end} | {min(max(edge, start), end) for p in inside for edge in (p.start, p.end)})
-        runs = []
-        for left, right in zip(edges, edges[1:], strict=False):
-            covering = [p for p in inside if p.start <= left and p.end >= right]
-            runs.append(Run(text[left:right], covering))
-        paragraphs.append(
-            Paragraph(number, start, end, runs, inside, decisions.get(number), uncited=number in uncited)
-        )
-    return Reading(source, paragraphs, counts, unplaced=[p for p in passages if p.start is None])
 
 
 def cite_query(source_id: int, start: int, end: int) -> str:
@@ -255,6 +121,9 @@ class ReaderAdminMixin:
     """Adds the reader to a source's admin: its page, the paragraph decisions made there, citing for a record."""
 
     reader_template = "admin/sources/source/reader.html"
+    # Callables (request, source, undecided sentences) -> {sentence start: [SuggestionLink]}, added by the apps
+    # that know the records a sentence may hold (apps/events/admin.py), so that sources imports none of them.
+    suggesters: list = []
 
     def get_changelist(self, request, **kwargs):
         return CoverageChangeList
@@ -286,12 +155,17 @@ class ReaderAdminMixin:
     def reader_view(self, request, object_id):
         source = self._source(request, object_id)
         user = request.user
+        reading = read(source) if source.text else None
+        if reading is not None:
+            undecided = [item.sentence for item in reading.coverage.undecided_sentences]
+            for suggester in self.suggesters:
+                reading.add_suggestions(suggester(request, source, undecided))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": source,
             "title": f"Reader: {source}",
-            "reading": read(source) if source.text else None,
+            "reading": reading,
             "can_decide": user.has_perm(f"{ParagraphDecision._meta.app_label}.add_paragraphdecision"),
             "cite_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "add"))],
             "cite_existing_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "change"))],
@@ -299,24 +173,39 @@ class ReaderAdminMixin:
         return TemplateResponse(request, self.reader_template, context)
 
     def decide_view(self, request, object_id):
-        """Mark a paragraph as deliberately uncited, with its reason (POST from the reader)."""
+        """Decide a paragraph, or one sentence of it (``start``/``end``), without a citation (POST from the reader):
+        left uncited with a reason, or (``kind=no_fact``) holding no fact in scope."""
         source = self._source(request, object_id)
         if request.method != "POST":
             return HttpResponseRedirect(_reader_url(source))
         if not request.user.has_perm(f"{ParagraphDecision._meta.app_label}.add_paragraphdecision"):
             raise PermissionDenied
+        kind = request.POST.get("kind") or DecisionKind.LEFT_UNCITED
         decision = ParagraphDecision(
-            source=source, paragraph=_int(request.POST.get("paragraph")), reason=request.POST.get("reason", "").strip()
+            source=source,
+            paragraph=_int(request.POST.get("paragraph")),
+            start=_int(request.POST.get("start")),
+            end=_int(request.POST.get("end")),
+            kind=kind,
+            reason=request.POST.get("reason", "").strip(),
         )
+        what = "Sentence" if decision.start is not None else "Paragraph"
         try:
             decision.full_clean()
         except ValidationError as error:
             problems = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in error.message_dict.items())
-            messages.error(request, f"Paragraph not marked: {problems}")
+            messages.error(request, f"{what} not marked: {problems}")
             return HttpResponseRedirect(_reader_url(source))
         decision.save()
         self.log_addition(request, decision, [{"added": {}}])
-        messages.success(request, f"Paragraph {decision.paragraph} marked as deliberately uncited.")
+        if decision.start is not None:
+            found = sentences.sentence_at(source.text, decision.start, decision.end)
+            what = f"Sentence {found.number} of paragraph {found.paragraph}"
+        else:
+            what = f"Paragraph {decision.paragraph}"
+        no_fact = kind == DecisionKind.NO_FACT
+        done = "recorded as holding no fact in scope" if no_fact else "marked as deliberately uncited"
+        messages.success(request, f"{what} {done}.")
         return HttpResponseRedirect(f"{_reader_url(source)}#para-{decision.paragraph}")
 
     def cite_existing_view(self, request, object_id):
@@ -341,19 +230,22 @@ class ReaderAdminMixin:
 
 
 def coverage_summary(source: Source, counts: Coverage | None = None) -> str:
-    """'12 of 15 paragraphs cited or decided (80%); uncited: 1, 2, 3', for the source's page and list.
+    """'50 of 69 sentences decided (72.5%), 20 of 32 paragraphs; undecided: 2.2, 4.2', for the source's page and
+    list (undecided sentences as PARAGRAPH.SENTENCE).
 
     ``counts`` is the source's coverage when the caller has it already (a changelist computes a whole page's at once).
     """
     if not source.text:
         return "No text loaded"
     counts = counts or coverage(source)
+    total = len(counts.sentences)
+    open_sentences = counts.undecided_sentences
     summary = (
-        f"{len(counts.cited) + len(counts.decided)} of {counts.paragraphs} paragraphs cited or decided "
-        f"({counts.percent_decided:g}%)"
+        f"{total - len(open_sentences)} of {total} sentences decided ({counts.percent_sentences_decided:g}%), "
+        f"{len(counts.cited) + len(counts.decided)} of {counts.paragraphs} paragraphs"
     )
-    if counts.uncited:
-        summary += "; uncited: " + ", ".join(str(number) for number in counts.uncited)
+    if open_sentences:
+        summary += "; undecided: " + ", ".join(f"{i.sentence.paragraph}.{i.sentence.number}" for i in open_sentences)
     return summary
 
 

@@ -12,7 +12,7 @@ from apps.core.admin import (
     partial_date_column,
     partial_date_row,
 )
-from apps.sources.admin import CitationAdmin, RequiredCitationInline
+from apps.sources.admin import CitationAdmin, DisagreementsMixin, RequiredCitationInline
 
 from .models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
@@ -62,7 +62,7 @@ class MembershipListInline(ReadOnlyListInline):
 
 
 @admin.register(Treaty)
-class TreatyAdmin(CitationCountMixin, CuratedAdmin):
+class TreatyAdmin(DisagreementsMixin, CitationCountMixin, CuratedAdmin):
     """Treaties. Their members and events are listed under them; events/admin.py adds the events inline."""
 
     list_display = ("slug", "name", "short_name", "kind", "domain", "status", "citation_count")
@@ -95,7 +95,7 @@ class MembershipCitationInline(RequiredCitationInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CitationCountMixin, CuratedAdmin):
+class MembershipAdmin(DisagreementsMixin, CitationCountMixin, CuratedAdmin):
     """A state's period of participation in a treaty, with the sources for its dates."""
 
     list_display = (

@@ -15,17 +15,50 @@ class ParagraphListSerializer(serializers.Serializer):
     paragraphs = serializers.ListField(child=serializers.IntegerField(), help_text="Their numbers, ascending.")
 
 
+class SentenceSpanSerializer(serializers.Serializer):
+    """One sentence of a document: where it stands."""
+
+    paragraph = serializers.IntegerField(help_text="Its paragraph's number ('para. N').")
+    sentence = serializers.IntegerField(help_text="Its number within the paragraph, from 1.")
+    start = serializers.IntegerField(help_text="Offset of its first character in the text.")
+    end = serializers.IntegerField(help_text="Offset just past its last character.")
+
+
+class SentenceCoverageSerializer(serializers.Serializer):
+    """A document's sentences by how they are decided."""
+
+    total = serializers.IntegerField(help_text="Sentences in the text.")
+    cited = serializers.IntegerField(help_text="Sentences a citation overlaps.")
+    decided = serializers.IntegerField(
+        help_text="Sentences left uncited with a reason (their own decision, or their paragraph's)."
+    )
+    no_fact = serializers.IntegerField(help_text="Sentences recorded as holding no fact in scope.")
+    undecided = serializers.IntegerField(help_text="Sentences none of the above.")
+    percent_decided = serializers.FloatField(
+        allow_null=True, help_text="Sentences cited, decided or without a fact in scope, in percent (one decimal)."
+    )
+    undecided_sentences = SentenceSpanSerializer(many=True, help_text="The undecided sentences, in text order.")
+
+
 class CoverageSerializer(serializers.Serializer):
-    """How much of a source's document the dataset has decided, paragraph by paragraph."""
+    """How much of a source's document the dataset has decided, sentence by sentence and paragraph by paragraph."""
 
     source = serializers.CharField(help_text="The source's slug.")
     text_loaded = serializers.BooleanField(help_text="Whether the document's text is loaded (else nothing is known).")
     paragraphs = serializers.IntegerField(allow_null=True, help_text="Paragraphs in the text (non-empty lines).")
-    cited = ParagraphListSerializer(help_text="Paragraphs some citation quotes from.")
-    decided = ParagraphListSerializer(help_text="Paragraphs deliberately left uncited, each with a reason.")
-    uncited = ParagraphListSerializer(allow_null=True, help_text="Paragraphs neither cited nor decided.")
+    cited = ParagraphListSerializer(help_text="Paragraphs whose every sentence is decided, one or more by a citation.")
+    decided = ParagraphListSerializer(
+        help_text="Paragraphs whose every sentence is decided without a citation (left uncited with a reason, or "
+        "holding no fact in scope)."
+    )
+    uncited = ParagraphListSerializer(
+        allow_null=True, help_text="Paragraphs holding an undecided sentence (cited in part, or not at all)."
+    )
     percent_decided = serializers.FloatField(
         allow_null=True, help_text="Cited and decided paragraphs, in percent of all (one decimal)."
+    )
+    sentences = SentenceCoverageSerializer(
+        allow_null=True, help_text="The same by sentence; null while the text is not loaded."
     )
 
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.writes import CuratedModelViewSet
 from apps.sources import annotations as web_annotations
-from apps.sources.coverage import coverage
+from apps.sources.coverage import coverage_document
 from apps.sources.documents import paragraph_spans
 from apps.sources.filtersets import SourceFilterSet
 from apps.sources.models import Source
@@ -54,31 +54,17 @@ class SourceViewSet(CuratedModelViewSet):
     @extend_schema(
         operation_id="sources_coverage",
         summary="How much of a source's document the dataset has decided",
-        description="For each paragraph of the document (its non-empty lines, as the 'para. N' locators count): "
-        "cited by a citation, deliberately left uncited with a reason, or still uncited. 100% decided means every "
-        "paragraph is one of the first two. Counts are null while the source's text is not loaded.",
+        description="Each sentence of the document is cited (a citation overlaps it), decided (left uncited with "
+        "a reason, alone or with its whole paragraph), recorded as holding no fact in scope, or undecided; "
+        "`sentences` counts them and lists the undecided ones. A paragraph (a non-empty line, as the 'para. N' "
+        "locators count) is cited or decided when all its sentences are decided, and uncited while any is not. "
+        "100% decided means every sentence is. Counts are null while the source's text is not loaded.",
         filters=False,
         responses={200: CoverageSerializer, **_errors(400, 404, 429)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def coverage(self, request, slug=None):
-        source = self.get_object()
-        result = coverage(source)
-
-        def part(numbers):
-            return {"count": len(numbers), "paragraphs": numbers}
-
-        return Response(
-            {
-                "source": source.slug,
-                "text_loaded": bool(source.text),
-                "paragraphs": result.paragraphs,
-                "cited": part(result.cited),
-                "decided": part(result.decided),
-                "uncited": None if result.paragraphs is None else part(result.uncited),
-                "percent_decided": result.percent_decided,
-            }
-        )
+        return Response(coverage_document(self.get_object()))
 
     @extend_schema(
         operation_id="sources_text",

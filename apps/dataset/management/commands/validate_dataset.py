@@ -11,6 +11,8 @@ from apps.dataset.validation import validate
 class Command(BaseCommand):
     """Check the loaded dataset and list every problem: uncited records, records failing their model's rules,
     quotes not found in their document, memberships that disagree with events, unused treaties, states and sources.
+    Also lists, as "look:" lines that never fail it, records whose sources give different dates or numbers without
+    a contradicting citation.
 
     Exits non-zero when there is any problem, so CI can run it on the fixtures.
     """
@@ -35,6 +37,8 @@ class Command(BaseCommand):
         findings = validate(documents_dir=documents_dir)
         for warning in findings.warnings:
             self.stderr.write(self.style.WARNING(f"warning: {warning}"))
+        for prompt in findings.prompts:
+            self.stdout.write(f"look: {prompt}")
         for problem in findings.problems:
             self.stdout.write(f"- {problem}")
         if findings.problems:

@@ -1,21 +1,25 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.sources.coverage import coverage
+from apps.sources.coverage import CITED, DECIDED, NO_FACT, UNDECIDED, coverage
 from apps.sources.models import Source
 
 
-def _numbers(numbers: list[int]) -> str:
-    return ", ".join(map(str, numbers)) or "-"
+def _labels(items) -> str:
+    return ", ".join(f"{item.sentence.paragraph}.{item.sentence.number}" for item in items) or "-"
 
 
 class Command(BaseCommand):
-    """Print, per source, how many paragraphs of its document are cited, deliberately left uncited, or still open.
+    """Print, per source, how many sentences and paragraphs of its document are decided, and which sentences are not.
 
-    100% decided means every paragraph is cited or has a reason to be left (a ParagraphDecision). A source whose
-    text is not loaded shows no counts (run import_documents).
+    A sentence is decided when a citation overlaps it, a decision with a reason covers it (its own or its
+    paragraph's), or it is recorded as holding no fact in scope; 100% means every sentence is. A paragraph is decided
+    when all its sentences are. A source whose text is not loaded shows no counts (run import_documents).
     """
 
-    help = "Print each source's paragraph coverage: cited, decided, uncited (and which), percent decided."
+    help = (
+        "Print each source's coverage by sentence (cited, decided, no fact in scope, undecided) and by paragraph, "
+        "and the undecided sentences as PARAGRAPH.SENTENCE."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--source", default=None, help="Only this source (its slug).")
@@ -26,7 +30,10 @@ class Command(BaseCommand):
             sources = sources.filter(slug=source)
             if not sources:
                 raise CommandError(f"No source has the slug '{source}'; see manage.py coverage for the list.")
-        header = f"{'source':<52} {'paras':>5} {'cited':>5} {'decided':>7} {'uncited':>7} {'% decided':>9}  uncited"
+        header = (
+            f"{'source':<52} {'sents':>5} {'cited':>5} {'decided':>7} {'no fact':>7} {'open':>5} {'% sents':>7} "
+            f"{'paras':>5} {'% paras':>7}  undecided sentences"
+        )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for item in sources:
@@ -34,7 +41,9 @@ class Command(BaseCommand):
             if result.paragraphs is None:
                 self.stdout.write(f"{item.slug:<52} text not loaded (manage.py import_documents)")
                 continue
+            counts = result.sentence_counts
             self.stdout.write(
-                f"{item.slug:<52} {result.paragraphs:>5} {len(result.cited):>5} {len(result.decided):>7} "
-                f"{len(result.uncited):>7} {result.percent_decided:>8.1f}%  {_numbers(result.uncited)}"
+                f"{item.slug:<52} {len(result.sentences):>5} {counts[CITED]:>5} {counts[DECIDED]:>7} "
+                f"{counts[NO_FACT]:>7} {counts[UNDECIDED]:>5} {result.percent_sentences_decided:>6.1f}% "
+                f"{result.paragraphs:>5} {result.percent_decided:>6.1f}%  {_labels(result.undecided_sentences)}"
             )
