@@ -2,12 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
-from apps.core.api.views import APIRootView, OfflineRedocView, SchemaView
+from apps.core.api.views import APIRootView, OfflineRedocView, SchemaView, SwaggerView
 from apps.events.api import urls as events_api
 from apps.front.views import front_page
 from apps.sources.api import urls as sources_api
@@ -28,7 +27,7 @@ csv_urlpatterns = [
 
 api_urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     path("changes/", ChangesView.as_view(), name="changes"),
     *events_api.urlpatterns,
