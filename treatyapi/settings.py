@@ -294,6 +294,9 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # Longest value of one query parameter (a search, a key); longer is a 400.
 API_MAX_PARAMETER_LENGTH = 200
+# Largest source document file (upload, import_documents, load_dataset), in bytes; a larger one is refused before it
+# is read whole. The seed documents are 4-11 KB; a treaty's full text with its annexes a few hundred.
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(2 * 1024 * 1024)))
 
 # --- CORS: any origin may read anonymously; nothing cross-origin may write or send credentials --------------------
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -212,7 +212,7 @@ class SourceAdminForm(forms.ModelForm):
         self.text_change = None
         if upload:
             try:
-                text = documents.text_from_file(upload.name, upload.read())
+                text = documents.text_from_file(upload.name, upload)
                 self.text_change = source_text_check(source=self.instance, text=text)
             except documents.DocumentUnreadable as error:
                 self.add_error("document_file", str(error))

@@ -52,6 +52,18 @@ def citations_place(source: Source, text: str) -> tuple[list[Citation], list[tup
 def source_text_check(*, source: Source, text: str) -> TextChange:
     """Check that ``text`` may become ``source``'s text; raise a ValidationError on ``text`` saying why not."""
     text = documents.normalise_text(text)
+    nul = text.find("\x00")
+    if nul != -1:
+        # Binary files are told apart by a NUL in their first 8 KB; one further on reached PostgreSQL, which cannot
+        # store it (a 500 at the upload).
+        line = text.count("\n", 0, nul) + 1
+        raise ValidationError(
+            {
+                "text": f"The document holds a NUL character (line {line}, character {nul + 1:,}), which is not text "
+                "and which the database cannot store: remove it, or give the document's text as plain text."
+            },
+            code="nul_character",
+        )
     digest = documents.sha256(text)
     if source.text_sha256 and digest != source.text_sha256:
         raise ValidationError(
@@ -134,7 +146,9 @@ def documents_import(*, directory: Path) -> ImportReport:
             report.sources_without_file.append(f"{source.slug} ({source.document} not found)")
             continue
         try:
-            source_text_set(source=source, text=documents.text_from_file(path.name, path.read_bytes()))
+            with path.open("rb") as file:
+                text = documents.text_from_file(path.name, file)
+            source_text_set(source=source, text=text)
         except documents.DocumentUnreadable as error:
             report.errors[source.slug] = [str(error)]
         except ValidationError as error:
