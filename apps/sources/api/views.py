@@ -4,12 +4,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.pagination import positive_int
+from apps.core.api.permissions import MayReadDocuments
 from apps.core.api.renderers import table_free_renderers
 from apps.core.api.writes import CuratedModelViewSet
 from apps.sources import annotations as web_annotations
@@ -93,7 +93,7 @@ class SourceViewSet(CuratedModelViewSet):
     @action(
         detail=True,
         methods=["get"],
-        permission_classes=[IsAdminUser],
+        permission_classes=[MayReadDocuments],
         pagination_class=None,
         renderer_classes=table_free_renderers(),
     )
