@@ -39,8 +39,8 @@ def staff(db) -> Client:
 
 
 def schema_operations(client: Client) -> dict[str, list[str]]:
-    """Every GET path of the served schema, its templates filled with a record of the Open Skies record, mapped to
-    its documented query parameters."""
+    """Every GET path of the served schema, its templates filled with a record of the Open Skies record where it has
+    one, mapped to its documented query parameters."""
     schema = client.get("/api/schema/", {"format": "json"}).json()
     operations = {}
     for template, methods in schema["paths"].items():
@@ -74,6 +74,8 @@ def test_an_empty_parameter_is_the_parameter_left_out_on_every_endpoint(open_ski
     operations = schema_operations(staff)
     assert "page_size" in operations["/api/changes/"] and "type" in operations["/api/events/"]
     for path, parameters in operations.items():
+        if "{" in path:
+            continue  # a template with no record here to fill it (a release's version): nothing to compare
         expected = staff.get(path)
         # The Open Skies sources have no text loaded: /text/ is a 404 saying so, with or without parameters.
         assert expected.status_code == (404 if path.endswith("/text/") else 200), path
