@@ -7,8 +7,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.reverse import reverse
 from rest_framework.routers import APIRootView as RouterAPIRootView
 
-from apps.releases.models import Release
-
 from .filters import check_parameters
 
 
@@ -49,23 +47,15 @@ class OfflineRedocView(NoQueryParametersMixin, SpectacularRedocView):
 
 class APIRootView(NoQueryParametersMixin, RouterAPIRootView):
     """Every entry point of the API: the lists, a treaty's timeline (a URL template: put a treaty's slug in it), the
-    changes feed, the releases (and the latest one), the schema and the docs."""
+    changes feed, the schema and the docs."""
 
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         # The path's own placeholder, so the template is the timeline URL with "{slug}" for the key.
         timeline = reverse("treaty-timeline", kwargs={"slug": "__slug__"}, request=request)
-        latest = Release.objects.order_by("-id").only("version").first()
         response.data |= {
             "treaty_timeline": timeline.replace("__slug__", "{slug}"),
             "changes": reverse("changes", request=request),
-            "releases": reverse("release-list", request=request),
-            # The dataset's latest numbered release, to cite or download; null before the first.
-            "latest_release": latest
-            and {
-                "version": latest.version,
-                "url": reverse("release-detail", kwargs={"version": latest.version}, request=request),
-            },
             "schema": reverse("schema", request=request),
             "docs": reverse("swagger-ui", request=request),
         }
