@@ -68,7 +68,7 @@ def test_the_right_document_replaces_the_wrong_one_placing_citations_and_decisio
     # The source's history holds both hashes, and says what replaced what.
     latest, before = source.history.order_by("-history_id")[:2]
     assert (latest.text_sha256, before.text_sha256) == (documents.sha256(RIGHT), old)
-    assert latest.history_change_reason == f"Document replaced: SHA-256 {old} by {documents.sha256(RIGHT)}."
+    assert latest.history_change_reason == f"Document replaced, was SHA-256 {old}"
     assert left.history.latest().history_change_reason == latest.history_change_reason
 
 

@@ -165,11 +165,12 @@ def source_text_set(*, source: Source, text: str, replaces: str = "") -> TextCha
 
     A text with the hash already recorded is written without a new history row (the text is not in the history,
     and reloading the same documents must record nothing); a new hash is a change of the record, saved as one. A
-    replacement (``replaces``) records the hash it replaces as the change's reason, in the source's history and in
-    the history of each citation and paragraph decision it moves.
+    replacement (``replaces``) names the hash it replaces in the change's reason, in the source's history and in the
+    history of each citation and paragraph decision it moves.
     """
     change = source_text_check(source=source, text=text, replaces=replaces)
-    reason = f"Document replaced: SHA-256 {replaces} by {change.sha256}." if replaces else None
+    # The new hash is the record's own; the reason names the old one (history keeps at most 100 characters).
+    reason = f"Document replaced, was SHA-256 {replaces}" if replaces else None
     if change.sha256 != source.text_sha256:
         source.text, source.text_sha256 = change.text, change.sha256
         source._change_reason = reason
