@@ -14,6 +14,7 @@ from apps.core.access import DOCUMENT_TEXT
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
+from apps.core.search import SearchIndex
 
 from . import documents
 from .choices import CitationStance, SourceKind
@@ -82,6 +83,8 @@ class Source(TimeStampedModel):
     objects = NaturalKeyManager("slug")
     # Who changed what and when, by every path that saves a model (admin, API, commands); see apps/curation.
     history = HistoricalRecords(app="history", excluded_fields=["text", "has_text"])
+    # What q searches, A weighing most (apps.core.search); not the document's text, which is others' writing.
+    search_index = SearchIndex(title="A", author="B", publisher="C", slug="D", document="D")
 
     class Meta:
         ordering = ["slug"]
