@@ -70,6 +70,18 @@ def test_unrouted_api_path_answers_json_404(client, db):
     }
 
 
+@pytest.mark.parametrize("path", ["/api/no-such-thing/", "/api/no-such-thing", "/api/events/open-skies/x/"])
+def test_unrouted_api_path_answers_json_404_in_development_too(client, db, settings, path):
+    """With DEBUG on, as the README's server runs, Django answered its HTML debug page, which generated clients
+    cannot parse; reads that only miss the trailing slash are still redirected."""
+    settings.DEBUG = True
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"No endpoint at {path}; the API root /api/ lists them."
+    assert client.get("/api/events")["Location"] == "/api/events/"
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
 def test_server_error_under_api_answers_json(rf):
     """A crash under /api/ answers in the error shape, with no detail leaked to the client."""
     from apps.core.api.exceptions import server_error_view

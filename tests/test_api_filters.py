@@ -213,8 +213,18 @@ def test_source_filters(api, open_skies, params, expected):
         ("/api/events/", {"state": "XXX"}, "state", "No state has the code 'XXX'; see /api/states/."),
         ("/api/events/", {"actor": "xxx"}, "actor", "No state has the code 'XXX'; see /api/states/."),
         ("/api/events/", {"source": "nope"}, "source", "No source has the slug 'nope'; see /api/sources/."),
-        ("/api/events/", {"date_after": "2020-13-45"}, "date_after", "Give a date as YYYY-MM-DD, e.g. 2020-11-22."),
-        ("/api/events/", {"date_before": "May 2020"}, "date_before", "Give a date as YYYY-MM-DD, e.g. 2020-11-22."),
+        (
+            "/api/events/",
+            {"date_after": "2020-13-45"},
+            "date_after",
+            "Give a date in ISO 8601, YYYY-MM-DD, e.g. 2020-11-22.",
+        ),
+        (
+            "/api/events/",
+            {"date_before": "May 2020"},
+            "date_before",
+            "Give a date in ISO 8601, YYYY-MM-DD, e.g. 2020-11-22.",
+        ),
         (
             "/api/events/",
             {"updated_after": "yesterday"},
@@ -327,4 +337,4 @@ def test_messages_hold_after_the_schema_is_generated(api, open_skies):
     SchemaGenerator().get_schema(request=None, public=True)
     body = api("/api/events/", expect=400, type="banana", date_after="x")
     assert body["errors"][0]["message"].startswith("'banana' is not accepted for type; give one of: signature, ")
-    assert body["errors"][1]["message"] == "Give a date as YYYY-MM-DD, e.g. 2020-11-22."
+    assert body["errors"][1]["message"] == "Give a date in ISO 8601, YYYY-MM-DD, e.g. 2020-11-22."

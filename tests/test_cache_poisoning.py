@@ -92,13 +92,18 @@ def test_an_unacceptable_media_type_is_not_stored(events):
 
 
 @pytest.mark.parametrize("path", ["/api/schema/?anything=1", "/api/schema/?lang=de", "/api/?x=1"])
-def test_query_strings_an_endpoint_does_not_check_are_not_stored(path):
-    """The schema and the root do not refuse unknown parameters, so each variant would be a new entry."""
+def test_query_strings_an_endpoint_refuses_are_not_stored(path):
+    """The schema and the root refuse unknown parameters as the lists do: no variant becomes an entry."""
     for _ in range(2):
         response = Client().get(path)
-        assert response.status_code == 200
+        assert response.status_code == 400
         assert "X-Cache" not in response
     assert Client().get(path.partition("?")[0])["X-Cache"] == "miss"
+
+
+def test_the_roots_checked_query_string_is_stored(db):
+    assert Client().get("/api/", {"format": "json"})["X-Cache"] == "miss"
+    assert Client().get("/api/", {"format": "json"})["X-Cache"] == "hit"
 
 
 def test_query_strings_an_endpoint_checked_are_stored(events):

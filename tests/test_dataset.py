@@ -256,7 +256,8 @@ def test_every_citation_of_the_dataset_carries_selectors_that_match_its_document
         for citation in model.objects.select_related("source"):
             source = citation.source
             if source.slug not in texts:
-                text = documents.text_from_file(source.document, (documents_dir / source.document).read_bytes())
+                with (documents_dir / source.document).open("rb") as file:
+                    text = documents.text_from_file(source.document, file)
                 assert documents.sha256(text) == source.text_sha256, source.slug
                 texts[source.slug] = text
             text = texts[source.slug]

@@ -12,6 +12,7 @@ from pyld import jsonld
 from apps.events.models import Event, EventCitation
 from apps.sources.documents import sha256
 from apps.sources.models import ParagraphDecision
+from tests.conftest import token_client
 
 TEXT = (
     "Planes in sky\n"
@@ -102,7 +103,11 @@ def test_a_prefix_chooses_between_repeated_passages(library, curator_api, write)
 @pytest.mark.parametrize(
     ("citation", "field", "message"),
     [
-        ({"quote": "The treaty was signed in 1993."}, "citations[0].quote", 'Did you mean: "The treaty was signed in'),
+        (
+            {"quote": "The treaty was signed in 1993."},
+            "citations[0].quote",
+            "Not found in 'U.S. to exit' (reuters). Copy the passage exactly",
+        ),
         ({"quote": ""}, "citations[0].quote", "This field may not be blank."),
         ({"quote": "x" * 10_000}, "citations[0].quote", "at most 600 characters"),
         (
@@ -120,6 +125,27 @@ def test_bad_selectors_are_field_errors_and_nothing_is_saved(library, curator_ap
     response = write(curator_api, "post", "/api/events/", _new_event("reuters", **citation), expect=400)
     assert message in _errors(response)[field]
     assert not Event.objects.filter(slug="new-event").exists()
+
+
+def test_errors_quote_the_document_only_to_those_who_may_read_it(library, curator_api, write, make_api_user):
+    """A non-staff curator gets a 403 on /text/: its 400s quote no document text either, where they echoed what the
+    characters at a position read and "did you mean" passages. Staff (who may read /text/) still get both."""
+    staff_api = token_client(make_api_user("staff-script", *curator_api.user.groups.all()))
+    staff_api.user.is_staff = True
+    staff_api.user.save()
+    for client, may_read in [(curator_api, False), (staff_api, True)]:
+        assert client.get("/api/sources/reuters/text/").status_code == (200 if may_read else 403)
+        mistyped = write(
+            client, "post", "/api/events/", _new_event("reuters", quote="The treaty was signed 1992."), expect=400
+        )
+        message = _errors(mistyped)["citations[0].quote"]
+        assert message.startswith("Not found in 'U.S. to exit' (reuters).")
+        assert ('Did you mean: "The treaty was signed in 1992."' in message) is may_read, message
+        misplaced = _new_event("reuters", quote="Planes in sky", start=1, end=14)
+        message = _errors(write(client, "post", "/api/events/", misplaced, expect=400))["citations[0].start"]
+        assert message.startswith("Characters 1-14 of 'reuters' are not the quote")
+        assert ('they read "lanes in sky\n"' in message) is may_read, message
+        assert not Event.objects.filter(slug="new-event").exists()
 
 
 def test_a_position_that_frames_the_quote_is_accepted(library, curator_api, write):

@@ -146,3 +146,55 @@ def test_bad_uploads_are_field_errors_and_nothing_is_saved(
     assert any(message in error for error in errors), errors
     cited_source.refresh_from_db()
     assert cited_source.text == "" and not cited_source.has_text
+
+
+NUL_LATE = ("x" * 9000 + "\n" + "Russia\x00 regretted it.\n").encode()
+
+
+def test_a_nul_past_the_first_8_kb_is_a_form_error_not_a_500(make_source, curator_client, admin_form_data):
+    """A NUL in the first 8 KB marks a binary file; one further on reached PostgreSQL, which cannot store it (500)."""
+    source = make_source(slug="late-nul")
+    response = _upload(curator_client, admin_form_data, source, "report.txt", NUL_LATE)
+    assert response.status_code == 200
+    (error,) = response.context["adminform"].form.errors["document_file"]
+    assert error.startswith("The document holds a NUL character (line 2, character 9,008)")
+    source.refresh_from_db()
+    assert source.text == "" and not source.has_text
+
+
+def test_import_documents_refuses_a_nul_too(make_source, tmp_path, capsys):
+    make_source(slug="late-nul", document="report.txt")
+    (tmp_path / "report.txt").write_bytes(NUL_LATE)
+    with pytest.raises(CommandError, match="1 document"):
+        call_command("import_documents", tmp_path)
+    assert "error: late-nul: The document holds a NUL character" in capsys.readouterr().err
+    assert not Source.objects.get(slug="late-nul").has_text
+
+
+def test_a_document_over_the_size_limit_is_refused_by_the_upload_and_import_documents(
+    cited_source, settings, tmp_path, curator_client, admin_form_data, capsys
+):
+    """DOCUMENT_MAX_BYTES holds on every path that reads a document; a file of exactly the limit is accepted."""
+    size = len(TEXT.encode())
+    settings.DOCUMENT_MAX_BYTES = size - 1
+    response = _upload(curator_client, admin_form_data, cited_source, "report.txt", TEXT.encode())
+    assert response.status_code == 200
+    message = f"The file report.txt is larger than {size - 1} bytes, the limit for a document (setting DOCUMENT_MAX"
+    assert response.context["adminform"].form.errors["document_file"][0].startswith(message)
+    (tmp_path / "report.txt").write_text(TEXT, encoding="utf-8")
+    with pytest.raises(CommandError, match="1 document"):
+        call_command("import_documents", tmp_path)
+    assert f"error: report: {message}" in capsys.readouterr().err
+    assert not Source.objects.get(pk=cited_source.pk).has_text
+    settings.DOCUMENT_MAX_BYTES = size
+    call_command("import_documents", tmp_path)
+    assert Source.objects.get(pk=cited_source.pk).has_text
+
+
+@needs_documents
+def test_load_dataset_holds_the_document_size_limit(db, settings, capsys):
+    settings.DOCUMENT_MAX_BYTES = 4096  # the seed documents are 4-11 KB
+    with pytest.raises(CommandError, match="nothing was loaded"):
+        call_command("load_dataset", no_migrate=True, verbosity=0)
+    assert "is larger than 4,096 bytes, the limit for a document" in capsys.readouterr().err
+    assert not Source.objects.filter(has_text=True).exists()

@@ -332,3 +332,16 @@ def test_sources_list_shows_each_sources_coverage_in_a_fixed_number_of_queries(
 # Session, user, permissions (2), the count, the page of sources, one query per citation model, one for the
 # decisions, the date drill-down (2) and the language filter's choices.
 LIST_QUERIES = 14
+
+
+def test_a_passage_repeated_with_the_same_context_is_refused_with_a_message(make_source, curator_client):
+    """Selected inside a paragraph that occurs twice, a word has the same 32 characters around it in both: no prefix
+    or suffix can say which is meant, so the form opens blank and says to select more (it answered 500)."""
+    paragraph = "Both governments said that the treaty would remain in force for as long as its members wished."
+    source = make_source(text=f"{paragraph}\n{paragraph}\n")
+    start = len(paragraph) + 1 + paragraph.index("remain")
+    response = curator_client.get(f"{reverse('admin:events_event_add')}?{_cite_params(source, start, start + 6)}")
+    assert response.status_code == 200
+    assert "quote" not in _citation_forms(response)[0].initial
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert any("occurs 2 times" in text and "select more" in text for text in texts), texts

@@ -72,23 +72,36 @@ def admin_login(settings, db):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     settings.AXES_FAILURE_LIMIT = 3
     User.objects.create_superuser("admin", password="the-right-password")
+    User.objects.create_user("editor", password="the-editors-password", is_staff=True)
 
-    def attempt(password: str, **headers):
+    def attempt(password: str, username: str = "admin", **headers):
         return Client().post(
-            "/admin/login/?next=/admin/", {"username": "admin", "password": password}, headers=headers
+            "/admin/login/?next=/admin/", {"username": username, "password": password}, headers=headers
         )
 
     return attempt
 
 
-def test_failed_admin_logins_lock_the_address_out(admin_login):
-    """The third failure from one address locks it out, and then even the right password is refused; a new
-    X-Forwarded-For per attempt changes nothing (the same client rule as the throttle)."""
+def test_failed_admin_logins_lock_the_account_out_at_that_address(admin_login):
+    """The third failure for one account from one address locks it out there, and then even the right password is
+    refused; a new X-Forwarded-For per attempt changes nothing (the same client rule as the throttle)."""
     statuses = [admin_login("wrong", **{"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(3)]
     assert statuses == [200, 200, 429]  # the login form again with its error, then the lockout
     locked = admin_login("the-right-password")
     assert locked.status_code == 429
     assert b"locked" in locked.content.lower()
+
+
+def test_a_login_to_another_account_does_not_reset_the_failures(admin_login):
+    """The bypass: wrong passwords for admin, then a good login to another account from the same address, repeated.
+    Counted per address, each good login reset the count and 32 failures never locked admin out."""
+    assert [admin_login("wrong").status_code for _ in range(2)] == [200, 200]
+    assert admin_login("the-editors-password", username="editor").status_code == 302
+    assert admin_login("wrong").status_code == 429  # the third failure for admin from this address
+    assert admin_login("the-editors-password", username="editor").status_code == 302
+    assert admin_login("the-right-password").status_code == 429
+    # The other account's own count is apart: it still logs in.
+    assert admin_login("the-editors-password", username="editor").status_code == 302
 
 
 def test_a_successful_login_resets_the_failures(admin_login):

@@ -247,12 +247,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # django-axes first: it refuses a login from a locked-out address before any password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-# Failed admin logins: after AXES_FAILURE_LIMIT from one address (the API's rule for who the client is, NUM_PROXIES
-# included), that address is refused for AXES_COOLOFF_MINUTES. Attempts are kept in the database, which every
-# process shares and nothing evicts; a successful login resets the count.
+# Failed admin logins: after AXES_FAILURE_LIMIT for one account from one address (the API's rule for who the client
+# is, NUM_PROXIES included), that account is refused from that address for AXES_COOLOFF_MINUTES. Attempts are kept in
+# the database, which every process shares and nothing evicts. Counted per account *and* address: a successful login
+# resets only its own account's count at its address. Counted per address alone, one good login to any account reset
+# it, and 8 wrong passwords for admin then a login to another account, repeated, never locked anything out.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "apps.core.api.throttling.client_address"
 AXES_RESET_ON_SUCCESS = True
 # No banner on every process start; failures and lockouts are still logged (with the address only).
@@ -314,6 +316,9 @@ API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # Longest value of one query parameter (a search, a key); longer is a 400.
 API_MAX_PARAMETER_LENGTH = 200
+# Largest source document file (upload, import_documents, load_dataset), in bytes; a larger one is refused before it
+# is read whole. The seed documents are 4-11 KB; a treaty's full text with its annexes a few hundred.
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", str(2 * 1024 * 1024)))
 
 # --- CORS: any origin may read anonymously; nothing cross-origin may write or send credentials --------------------
 CORS_URLS_REGEX = r"^/api/.*$"

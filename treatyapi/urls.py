@@ -2,12 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
-from apps.core.api.views import OfflineRedocView, SchemaView
+from apps.core.api.views import OfflineRedocView, SchemaView, SwaggerView
 from apps.events.api import urls as events_api
 from apps.front.views import favicon, front_page
 from apps.releases.api import urls as releases_api
@@ -30,7 +29,7 @@ csv_urlpatterns = [
 
 api_urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     path("changes/", ChangesView.as_view(), name="changes"),
     *releases_api.urlpatterns,

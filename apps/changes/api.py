@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.filters import check_parameters
+from apps.core.api.pagination import positive_int
 from apps.core.api.rows import RenderedPage, record_url
 
 from .log import resource_named, resources
@@ -46,17 +47,6 @@ def decode_cursor(raw: str) -> int:
         raise ValidationError(
             {"after": ["Not a cursor of this feed; give the `cursor` of an entry or the `next` link of a page."]}
         ) from None
-
-
-def page_size(request) -> int:
-    raw = request.query_params.get("page_size")
-    if raw is None or raw == "":
-        return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE or raw != str(int(raw)):
-        raise ValidationError(
-            {"page_size": [f"'{raw}' is not accepted; give a whole number from 1 to {MAX_PAGE_SIZE}."]}
-        )
-    return int(raw)
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -151,7 +141,7 @@ class ChangesView(APIView):
         check_parameters(request, self, None, accepted=["after", "page_size"])
         raw_after = request.query_params.get("after") or ""
         after = decode_cursor(raw_after) if raw_after else 0
-        size = page_size(request)
+        size = positive_int(request, "page_size", maximum=MAX_PAGE_SIZE) or DEFAULT_PAGE_SIZE
         rows = list(
             Change.objects.filter(id__gt=after)
             .order_by("id")

@@ -20,8 +20,8 @@ another is served nor fill the cache with variants of one page:
   reaches the forger's own entries;
 - ``Accept`` enters the key as the media type the view's own content negotiation picks (a handful of values), and
   a media type with parameters (``application/json; indent=9``) is answered but not stored;
-- a query string is stored only when the endpoint checked every parameter of it (unknown ones are 400s); an
-  endpoint that does not check them (the schema, the API root) is cached without a query string only.
+- a query string is stored only when the endpoint checked every parameter of it (unknown ones are 400s; every
+  endpoint under /api/ checks them, ``apps.core.api.filters.check_parameters``).
 
 Pages live in the ``default`` cache (evictable), the data version in ``version`` (which eviction cannot reach), and
 the throttle's counters in ``throttle``: anonymous traffic filling the first cannot erase the others.

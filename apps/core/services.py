@@ -46,9 +46,10 @@ def children_replace(*, record: models.Model, relation: str, rows: list[dict]) -
         try:
             child.full_clean()
         except ValidationError as error:
-            for field, messages in error.message_dict.items():
+            # The errors themselves, not their messages: a message's params (a quoted passage) are for the caller.
+            for field, field_errors in error.error_dict.items():
                 name = "" if field == "__all__" else f".{field}"
-                errors[f"{relation}[{index}]{name}"] = messages
+                errors[f"{relation}[{index}]{name}"] = field_errors
             continue
         child.save()
     if errors:

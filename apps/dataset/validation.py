@@ -205,7 +205,8 @@ def check_documents(documents_dir: Path, sources: list[Source]) -> Iterator[Prob
             )
             continue
         try:
-            text = documents.text_from_file(path.name, path.read_bytes())
+            with path.open("rb") as file:
+                text = documents.text_from_file(path.name, file)
         except documents.DocumentUnreadable as error:
             yield Problem("sources.source", source.slug, str(error), "Replace the file with the document's text.")
             continue

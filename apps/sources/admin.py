@@ -9,7 +9,7 @@ A record is added with its first citation in one form: the citation inline sits 
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
@@ -236,7 +236,12 @@ class CitationAdmin(VerifiedMixin, CuratedAdmin):
 
 
 class SourceAdminForm(forms.ModelForm):
-    """A source, with its document uploaded as a file: checked against the dataset's hash and its citations."""
+    """A source, with its document uploaded as a file: checked against the dataset's hash and its citations.
+
+    A document recorded by mistake (the first upload was the wrong file) is corrected by uploading the right one
+    and naming, in ``replaces_sha256``, the SHA-256 of the one it replaces: an explicit act, refused when the hash is
+    not the source's current one, and kept in the source's history (``services.source_text_set``).
+    """
 
     document_file = forms.FileField(
         required=False,
@@ -244,20 +249,40 @@ class SourceAdminForm(forms.ModelForm):
         help_text="Plain text (UTF-8) or HTML, reduced to its text. It must be the document the dataset's SHA-256 "
         "names, if it names one, and every citation of this source must be found in it.",
     )
+    replaces_sha256 = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Replaces the document with SHA-256",
+        help_text="Only to correct a wrong document: the SHA-256 shown above, of the document the upload replaces. "
+        "Every citation must be found in the new document, and each paragraph decision's paragraph too (it moves "
+        "with it); the old SHA-256 stays in this source's history.",
+    )
 
     def clean(self):
         cleaned = super().clean()
         upload = cleaned.get("document_file")
+        replaces = cleaned.get("replaces_sha256", "").strip().lower()
         self.text_change = None
+        if replaces and not upload:
+            self.add_error("replaces_sha256", "Upload the document that replaces it.")
         if upload:
             try:
-                text = documents.text_from_file(upload.name, upload.read())
-                self.text_change = source_text_check(source=self.instance, text=text)
+                text = documents.text_from_file(upload.name, upload)
+                self.text_change = source_text_check(source=self.instance, text=text, replaces=replaces)
             except documents.DocumentUnreadable as error:
                 self.add_error("document_file", str(error))
             except ValidationError as error:
-                self.add_error("document_file", error.message_dict["text"])
+                self._add_text_errors(error, replaces)
         return cleaned
+
+    def _add_text_errors(self, error: ValidationError, replaces: str) -> None:
+        for name, field_messages in error.message_dict.items():
+            self.add_error("replaces_sha256" if name == "replaces" else "document_file", field_messages)
+        if not replaces and any(e.code == "hash_mismatch" for e in error.error_dict.get("text", [])):
+            self.add_error(
+                "replaces_sha256",
+                "If the recorded document is the wrong file, replace it: give its SHA-256 here with the right one.",
+            )
 
 
 class ParagraphDecisionInline(admin.TabularInline):
@@ -319,7 +344,7 @@ class SourceAdmin(ReaderAdminMixin, CuratedAdmin):
     fieldsets = (
         (None, {"fields": ("slug", "title", "kind", "language", partial_date_row("published_on"))}),
         ("Provenance", {"fields": ("publisher", "author", "url", "archive_url", "document")}),
-        ("Document text", {"fields": ("document_file", "text_status", "text_sha256", "coverage")}),
+        ("Document text", {"fields": ("document_file", "text_status", "text_sha256", "replaces_sha256", "coverage")}),
         curation_fieldset(),
     )
 
@@ -330,8 +355,9 @@ class SourceAdmin(ReaderAdminMixin, CuratedAdmin):
         if obj is None or self.has_change_permission(request, obj):
             return fieldsets
         # A view-only user gets no upload field (the read-only form has nothing to show for it).
+        uploads = {"document_file", "replaces_sha256"}
         return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f != "document_file"]}) for name, opts in fieldsets
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in uploads]}) for name, opts in fieldsets
         ]
 
     @admin.display(description="text")
@@ -343,5 +369,13 @@ class SourceAdmin(ReaderAdminMixin, CuratedAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if form.text_change is not None:
-            source_text_set(source=obj, text=form.text_change.text)
+        if form.text_change is None:
+            return
+        replaced = source_text_set(source=obj, text=form.text_change.text, replaces=form.text_change.replaces)
+        if replaced.replaces:
+            messages.success(
+                request,
+                f"The document with SHA-256 {replaced.replaces} was replaced by the one with SHA-256 "
+                f"{replaced.sha256}: {len(replaced.citations)} citation(s) and {len(replaced.moves)} paragraph "
+                "decision(s) placed anew. The old hash is in this source's history.",
+            )

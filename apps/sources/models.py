@@ -10,6 +10,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from simple_history.models import HistoricalRecords
 
+from apps.core.access import DOCUMENT_TEXT
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
@@ -251,14 +252,14 @@ class Citation(TimeStampedModel):
                     f"exactly as it stands next to the quote, or leave prefix and suffix empty."
                 )
                 raise ValidationError({field: message}, code="selector_mismatch") from None
+            # The passage is the document's text: in params, so the API can leave it out for who may not read it.
             hint = f' Did you mean: "{error.nearest}"?' if error.nearest else ""
-            raise ValidationError(
-                {
-                    "quote": f"Not found in '{source}' ({source.slug}).{hint} Copy the passage exactly as the "
-                    "document writes it (curly quotes, dashes and spacing included)."
-                },
-                code="quote_not_found",
-            ) from None
+            message = (
+                "Not found in '%(source)s' (%(slug)s).%(document_text)s Copy the passage exactly as the document "
+                "writes it (curly quotes, dashes and spacing included)."
+            )
+            params = {"source": str(source), "slug": source.slug, DOCUMENT_TEXT: hint}
+            raise ValidationError({"quote": ValidationError(message, code="quote_not_found", params=params)}) from None
         self.start, self.end, self.prefix, self.suffix = match.start, match.end, match.prefix, match.suffix
         self.locator = documents.locator_for(text, match.start)
 

@@ -58,17 +58,32 @@ def citation_prefill(request) -> dict | None:
         if problem:
             messages.error(request, problem)
         else:
-            exact = source.text[start:end]
-            match = documents.locate(source.text, exact, start=start)
-            prefill = {
-                "source": source.pk,
-                "quote": exact,
-                "prefix": match.prefix,
-                "suffix": match.suffix,
-                "stance": CitationStance.SUPPORTS,
-            }
+            prefill = _selection_prefill(request, source, start, end)
     request._citation_prefill = prefill
     return prefill
+
+
+def _selection_prefill(request, source: Source, start: int, end: int) -> dict | None:
+    exact = source.text[start:end]
+    try:
+        match = documents.locate(source.text, exact, start=start)
+    except documents.QuoteAmbiguous as error:
+        # A passage repeated with the same context on both sides: no prefix or suffix the model stores can say which
+        # occurrence is meant, so the citation would be refused on save.
+        messages.error(
+            request,
+            f"The selected passage occurs {error.count} times in '{source}' with the same "
+            f"{documents.CONTEXT_MAX} characters around it, so a citation cannot say which one is meant: select more "
+            "of it (the whole sentence, or the words that differ).",
+        )
+        return None
+    return {
+        "source": source.pk,
+        "quote": exact,
+        "prefix": match.prefix,
+        "suffix": match.suffix,
+        "stance": CitationStance.SUPPORTS,
+    }
 
 
 def _selection_problem(source: Source | None, start: int, end: int) -> str:

@@ -14,6 +14,8 @@ from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 
+from apps.core.access import DOCUMENT_TEXT, may_read_documents
+
 logger = logging.getLogger(__name__)
 
 
@@ -144,13 +146,15 @@ def _dependents(error: ProtectedError | RestrictedError) -> list[dict]:
     return entries
 
 
-def _translate(exc):
+def _translate(exc, request=None):
     """Django and database errors a write can raise, as the API's exceptions (never a 500)."""
     if isinstance(exc, RequestDataTooBig):
         # Django's check of the declared length, before our parser reads a byte; it would be an HTML 400.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
     if isinstance(exc, DjangoValidationError):
+        if not may_read_documents(getattr(request, "user", None)):
+            exc = without_document_text(exc)
         return exceptions.ValidationError(serializers.as_serializer_error(exc))
     if isinstance(exc, ProtectedError | RestrictedError):
         return Conflict(
@@ -165,6 +169,21 @@ def _translate(exc):
         logger.warning("Database unavailable, answered 503: %s", exc, exc_info=exc)
         return DatabaseUnavailable()
     return exc
+
+
+def without_document_text(error: DjangoValidationError) -> DjangoValidationError:
+    """``error`` with every passage of a source document it quotes left out (``apps.core.access``)."""
+
+    def withheld(leaf: DjangoValidationError) -> DjangoValidationError:
+        if not (leaf.params and DOCUMENT_TEXT in leaf.params):
+            return leaf
+        return DjangoValidationError(leaf.message, leaf.code, {**leaf.params, DOCUMENT_TEXT: ""})
+
+    if hasattr(error, "error_dict"):
+        return DjangoValidationError(
+            {field: [withheld(leaf) for leaf in leaves] for field, leaves in error.error_dict.items()}
+        )
+    return DjangoValidationError([withheld(leaf) for leaf in error.error_list])
 
 
 def _lookup_not_found(context) -> exceptions.NotFound:
@@ -183,7 +202,7 @@ def exception_handler(exc, context):
     """DRF's handler, with every body rewritten into the shape of ``ErrorSerializer``."""
     if isinstance(exc, Http404):
         exc = _lookup_not_found(context)
-    exc = _translate(exc)
+    exc = _translate(exc, context.get("request"))
     # Imported here: rest_framework.views loads the parser classes (apps.core.api.parsers), which import this module.
     from rest_framework.views import exception_handler
 

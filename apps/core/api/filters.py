@@ -5,12 +5,15 @@ answering the unfiltered list would be a wrong answer that looks right.
 """
 
 import datetime
+from urllib.parse import unquote, unquote_to_bytes
 
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.db.models import F
 from django.forms import ModelChoiceField
+from django.http import QueryDict
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
@@ -18,6 +21,8 @@ from rest_framework.settings import api_settings
 from apps.core.caching import QUERY_CHECKED
 from apps.core.partial_dates import overlaps_range_q
 from apps.core.search import SearchSyntaxError, index_of, parse
+
+ISO_DATE = "%Y-%m-%d"
 
 
 class FilterSet(django_filters.FilterSet):
@@ -37,7 +42,10 @@ class FilterSet(django_filters.FilterSet):
             elif isinstance(filter_, django_filters.IsoDateTimeFilter):
                 messages.setdefault("invalid", "Give a date and time in ISO 8601, e.g. 2024-05-01T00:00:00Z.")
             elif isinstance(filter_, django_filters.DateFilter):
-                messages.setdefault("invalid", "Give a date as YYYY-MM-DD, e.g. 2020-11-22.")
+                messages.setdefault("invalid", "Give a date in ISO 8601, YYYY-MM-DD, e.g. 2020-11-22.")
+                # ISO 8601 only: Django's other input formats read 01/02/2020 as 2 January, a silent wrong answer
+                # for anyone who meant 1 February.
+                filter_.extra.setdefault("input_formats", [ISO_DATE])
         return filters
 
     def is_valid(self) -> bool:
@@ -107,7 +115,8 @@ def partial_date_before(field: str, what: str) -> django_filters.DateFilter:
 
 
 class MomentAfterFilter(django_filters.IsoDateTimeFilter):
-    """``>=`` a moment, including moments whose UTC time falls outside the years 1-9999 Python can hold.
+    """``>=`` a moment, compared in UTC, including moments whose UTC time falls outside the years 1-9999 Python can
+    hold.
 
     ``0001-01-01T00:00:00+01:00`` is a valid ISO 8601 moment, but in UTC it is in year 0: converting it for the
     database (SQLite stores UTC text) raised OverflowError, a 500 on every list. Such a moment is before or after
@@ -117,7 +126,8 @@ class MomentAfterFilter(django_filters.IsoDateTimeFilter):
     def filter(self, qs, value):
         if value is not None:
             try:
-                value.astimezone(datetime.UTC)
+                # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 and Python accept (+16:00).
+                value = value.astimezone(datetime.UTC)
             except OverflowError:
                 return qs if value.year == datetime.MINYEAR else qs.none()
         return super().filter(qs, value)
@@ -181,12 +191,13 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, refusing unknown or repeated parameters; detail views accept only ``format``."""
+    """django-filter's backend, refusing unknown or repeated parameters; detail views accept only ``format`` and the
+    view's own ``query_parameters`` (an action's, e.g. ``@action(..., query_parameters=["page"])``)."""
 
     def filter_queryset(self, request, queryset, view):
         is_list = getattr(view, "action", "list") == "list"
         filterset_class = self.get_filterset_class(view, queryset) if is_list else None
-        check_parameters(request, view, filterset_class)
+        check_parameters(request, view, filterset_class, accepted=getattr(view, "query_parameters", ()))
         if not is_list:
             return queryset
         return super().filter_queryset(request, queryset, view)
@@ -194,35 +205,79 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 def check_parameters(request, view, filterset_class, *, accepted: tuple | list = ()) -> None:
     """Raise a 400 naming every query parameter the view does not accept (its filters, its pagination's, ``format``
-    and ``accepted``), or repeats without accepting many."""
+    and ``accepted``), repeats without accepting many, or whose value is not UTF-8 text, too long or holds a NUL.
+
+    Then applies the one rule for empty values, on every endpoint: an empty value is the parameter left out
+    (``?type=`` filters nothing, ``?page_size=`` is the default size), as a form submitted with a blank field means.
+    """
     accepted = [*accepted, *(filterset_class.base_filters if filterset_class else [])]
     paginator = getattr(view, "paginator", None) if getattr(view, "action", "list") == "list" else None
     if paginator is not None:
         accepted += [paginator.page_query_param, paginator.page_size_query_param]
     accepted.append(api_settings.URL_FORMAT_OVERRIDE)
+    django_request = getattr(request, "_request", request)
+    not_utf8 = _not_utf8(django_request)
     errors = {}
     limit = settings.API_MAX_PARAMETER_LENGTH
     for name, values in request.query_params.lists():
-        if any(len(value) > limit for value in values):
+        given = [value for value in values if value != ""]
+        if len(name) > limit or "\x00" in name:
+            errors[name[:limit]] = [ErrorDetail("Not a query parameter of this endpoint.", "unknown")]
+        elif name in not_utf8:
+            errors[name] = [
+                ErrorDetail(
+                    "Not UTF-8 text: percent-encode the value's UTF-8 bytes (e.g. é as %C3%A9).", "invalid_encoding"
+                )
+            ]
+        elif any(len(value) > limit for value in values):
             errors[name] = [ErrorDetail(f"Give at most {limit} characters.", "too_long")]
         elif any("\x00" in value for value in values):
             errors[name] = [ErrorDetail("The value contains a NUL character (%00); remove it.", "null_character")]
-    for name in request.query_params:
-        if name in errors:
-            continue
-        if len(name) > limit or "\x00" in name:
-            errors[name[:limit]] = [ErrorDetail("Not a query parameter of this endpoint.", "unknown")]
         elif name not in accepted:
             errors[name] = [
                 ErrorDetail(
                     f"Unknown query parameter '{name}'; this endpoint accepts: {', '.join(accepted)}.", "unknown"
                 )
             ]
-        elif len(request.query_params.getlist(name)) > 1 and not (
-            filterset_class and filterset_class.accepts_many(name)
-        ):
+        elif len(given) > 1 and not (filterset_class and filterset_class.accepts_many(name)):
             errors[name] = [ErrorDetail(f"Give '{name}' once; it takes a single value.", "repeated")]
     if errors:
         raise ValidationError(errors)
+    if any("" in values for _, values in request.query_params.lists()):
+        django_request.GET = _without_empty_values(request.query_params)
     # Every parameter is one the endpoint reads: the response cache may store the answer under this query string.
-    setattr(getattr(request, "_request", request), QUERY_CHECKED, True)
+    setattr(django_request, QUERY_CHECKED, True)
+
+
+def _not_utf8(request) -> set[str]:
+    """The names (as Django reads them) of the parameters whose name or value is not UTF-8 once percent-decoded.
+
+    Django reads such bytes as U+FFFD (or the whole query string as Latin-1), so ``?q=%FF`` would search for a
+    replacement character and answer an empty list that looks like a real one.
+    """
+    raw = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
+    # As QueryDict reads it: the whole string as UTF-8, or as Latin-1 when it is not.
+    encoding = "utf-8" if _is_utf8(raw) else "iso-8859-1"
+    names = set()
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if not (_is_utf8(unquote_to_bytes(name.replace(b"+", b" "))) and _is_utf8(unquote_to_bytes(value))):
+            names.add(unquote(name.decode(encoding).replace("+", " "), errors="replace"))
+    return names
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _without_empty_values(query: QueryDict) -> QueryDict:
+    kept = QueryDict(mutable=True)
+    for name, values in query.lists():
+        if given := [value for value in values if value != ""]:
+            kept.setlist(name, given)
+    kept._mutable = False
+    return kept

@@ -66,16 +66,17 @@ def _key(row):
     return row["pk"] if isinstance(row, dict) else row.pk
 
 
-def _positive_int(request, name: str, *, maximum: int | None = None) -> int | None:
+def positive_int(request, name: str, *, maximum: int | None = None) -> int | None:
+    """The query parameter ``name`` as a whole number from 1 (to ``maximum``), None when absent: the one reading of
+    ``page`` and ``page_size`` on every endpoint. Written in ASCII digits only: ``int()`` also reads ``²`` or ``٣``,
+    which ``str.isdigit()`` lets through, and a value that is not written as its number is refused, not reinterpreted.
+    """
     raw = request.query_params.get(name)
     if raw is None:
         return None
     accepts = f"a whole number from 1 to {maximum}" if maximum else "a whole number from 1 up"
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or value < 1 or (maximum and value > maximum) or raw.strip() != str(value):
+    value = int(raw) if raw.isascii() and raw.isdecimal() else None
+    if value is None or value < 1 or (maximum and value > maximum) or raw != str(value):
         raise ValidationError({name: [f"'{raw}' is not accepted; give {accepts}."]}, code="invalid")
     return value
 
@@ -100,7 +101,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None, read=None):
         """The page's records (see DeepPagePaginator for ``read``); None for a CSV export of every row."""
-        page_number = _positive_int(request, self.page_query_param)
+        page_number = positive_int(request, self.page_query_param)
         page_size = self.get_page_size(request)
         is_csv = getattr(getattr(request, "accepted_renderer", None), "format", None) == "csv"
         if is_csv and page_number is None and self.page_size_query_param not in request.query_params:
@@ -118,7 +119,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return list(self.page)
 
     def get_page_size(self, request) -> int:
-        return _positive_int(request, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
+        return positive_int(request, self.page_size_query_param, maximum=self.max_page_size) or self.page_size
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -1,6 +1,19 @@
-"""Who may do what: anyone reads; writing needs the model's add/change/delete permission (the curators group)."""
+"""Who may do what: anyone reads; writing needs the model's add/change/delete permission (the curators group); only
+staff read the source documents' text.
+"""
 
-from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
+from rest_framework.permissions import BasePermission, DjangoModelPermissionsOrAnonReadOnly
+
+from apps.core.access import may_read_documents
+
+
+class MayReadDocuments(BasePermission):
+    """``apps.core.access.may_read_documents`` as a DRF permission."""
+
+    message = "Only signed-in staff may read a document's text."
+
+    def has_permission(self, request, view):
+        return may_read_documents(request.user)
 
 
 class ModelPermissionsOrAnonReadOnly(DjangoModelPermissionsOrAnonReadOnly):

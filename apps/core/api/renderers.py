@@ -70,6 +70,15 @@ def cell(value) -> str:
     return escape_formula(str(value))
 
 
+def table_free_renderers() -> list[type[BaseRenderer]]:
+    """The API's renderers without CSV, for a view whose answer is not one table (a timeline of two kinds of rows, a
+    source's coverage or text): ``?format=csv`` there is a 400 naming the formats it has, not a CSV of empty columns.
+    """
+    from rest_framework.settings import api_settings  # here: the settings name this module's renderer
+
+    return [renderer for renderer in api_settings.DEFAULT_RENDERER_CLASSES if renderer.format != CSVRenderer.format]
+
+
 class CSVRenderer(BaseRenderer):
     """Renders a list (paginated or not) or a single record as CSV; errors stay JSON."""
 

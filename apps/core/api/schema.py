@@ -223,13 +223,14 @@ class AutoSchema(SpectacularAutoSchema):
 
 
 def document_empty_filters(result, generator, request, public):
-    """An empty filter value (``?treaty=``) means "no filter" and an empty ``format`` the default (docs/api.md)."""
+    """An empty query parameter is the parameter left out, on every endpoint (``apps.core.api.filters``'s rule, in
+    docs/api.md): ``?treaty=`` filters nothing, ``?page_size=`` is the default size."""
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             if method != "get":
                 continue
             for parameter in operation.get("parameters", []):
-                if parameter["in"] == "query" and parameter["name"] not in {"page", "page_size"}:
+                if parameter["in"] == "query":
                     parameter["allowEmptyValue"] = True
     return result
 

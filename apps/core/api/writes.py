@@ -157,6 +157,9 @@ class CuratedModelViewSet(RowListMixin, viewsets.ModelViewSet):
     """
 
     write_serializer_class: type[serializers.Serializer]
+    # Query parameters an action reads itself, beyond ``format`` (set per action: ``@action(query_parameters=...)``);
+    # any other is refused by the filter backend when the action looks its record up.
+    query_parameters: tuple[str, ...] = ()
     parser_classes = [StrictJSONParser]
     lookup_value_regex = SLUG_PATTERN
 

@@ -9,8 +9,8 @@ from django.db.models import F, Prefetch, QuerySet
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.settings import api_settings
 
+from apps.core.api.renderers import table_free_renderers
 from apps.core.api.rows import row_plan
 from apps.core.api.writes import CuratedModelViewSet
 from apps.events.filtersets import EventFilterSet, StatementFilterSet
@@ -140,10 +140,8 @@ class TreatyTimelineView(generics.ListAPIView):
     queryset = Treaty.objects.all()
     serializer_class = TimelineEntrySerializer
     lookup_field = "slug"
-    # JSON only: CSV cannot flatten two kinds of rows.
-    renderer_classes = [
-        renderer for renderer in api_settings.DEFAULT_RENDERER_CLASSES if renderer.format in {"json", "api"}
-    ]
+    # CSV cannot flatten two kinds of rows.
+    renderer_classes = table_free_renderers()
     # As on the lists: False renders the entries through the serializer (the row test compares the two).
     render_rows = True
 

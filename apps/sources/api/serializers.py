@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from apps.core.access import may_read_documents
 from apps.core.api.serializers import PartialDateSerializer, SelfLinkField, help_text
 from apps.core.api.writes import KeyRelatedField, RecordWriteSerializer, StrictSerializer
 from apps.sources.choices import CitationStance
@@ -133,10 +134,15 @@ class CitationWriteSerializer(StrictSerializer):
                 }
             )
         if text[start:end] != quote:
+            request = self.context.get("request")
+            # What the characters read is the document's text: only for who may read it.
+            reads = (
+                f': they read "{text[start:end][:80]}"' if may_read_documents(getattr(request, "user", None)) else ""
+            )
             raise serializers.ValidationError(
                 {
-                    "start": f"Characters {start}-{end} of '{attrs['source'].slug}' are not the quote: they read "
-                    f'"{text[start:end][:80]}". Give the quote\'s own position, or leave start and end out.'
+                    "start": f"Characters {start}-{end} of '{attrs['source'].slug}' are not the quote{reads}. Give "
+                    "the quote's own position, or leave start and end out."
                 }
             )
         return attrs

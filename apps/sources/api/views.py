@@ -4,11 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.core.api.exceptions import ErrorSerializer
+from apps.core.api.pagination import positive_int
+from apps.core.api.permissions import MayReadDocuments
+from apps.core.api.renderers import table_free_renderers
 from apps.core.api.writes import CuratedModelViewSet
 from apps.sources import annotations as web_annotations
 from apps.sources.coverage import coverage_document
@@ -62,7 +64,7 @@ class SourceViewSet(CuratedModelViewSet):
         filters=False,
         responses={200: CoverageSerializer, **_errors(400, 404, 429)},
     )
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @action(detail=True, methods=["get"], pagination_class=None, renderer_classes=table_free_renderers())
     def coverage(self, request, slug=None):
         return Response(coverage_document(self.get_object()))
 
@@ -74,7 +76,13 @@ class SourceViewSet(CuratedModelViewSet):
         filters=False,
         responses={200: SourceTextSerializer, **_errors(400, 401, 403, 404, 429)},
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsAdminUser], pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[MayReadDocuments],
+        pagination_class=None,
+        renderer_classes=table_free_renderers(),
+    )
     def text(self, request, slug=None):
         source = self.get_object()
         if not source.text:
@@ -109,23 +117,24 @@ class SourceViewSet(CuratedModelViewSet):
         ],
         responses={(200, JSONLDRenderer.media_type): ANNOTATION_DOCUMENT, **_errors(400, 404, 429)},
     )
-    @action(detail=True, methods=["get"], renderer_classes=[JSONLDRenderer], pagination_class=None, filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[JSONLDRenderer],
+        pagination_class=None,
+        query_parameters=("page",),
+    )
     def annotations(self, request, slug=None):
         source = self.get_object()
+        number = positive_int(request, "page")
         citations = web_annotations.source_citations(source)
         links = web_annotations.AnnotationLinks(request, source)
-        unknown = set(request.query_params) - {"page", "format"}
-        if unknown:
-            raise exceptions.ValidationError({name: ["Unknown parameter; this accepts: page."] for name in unknown})
-        number = request.query_params.get("page")
         if number is None:
             return Response(web_annotations.collection(citations, links), content_type=web_annotations.MEDIA_TYPE)
         last = web_annotations.page_count(citations)
-        if not number.isdigit() or int(number) < 1:
-            raise exceptions.ValidationError({"page": [f"Give a page number from 1 to {last}."]})
-        if int(number) > last:
+        if number > last:
             raise exceptions.NotFound(f"Page {number} is past the last page, {last}.")
-        return Response(web_annotations.page(citations, links, int(number)), content_type=web_annotations.MEDIA_TYPE)
+        return Response(web_annotations.page(citations, links, number), content_type=web_annotations.MEDIA_TYPE)
 
     @extend_schema(
         operation_id="sources_annotation",
@@ -150,7 +159,6 @@ class SourceViewSet(CuratedModelViewSet):
         url_path=f"annotations/(?P<annotation>{web_annotations.KEY_PATTERN})",
         renderer_classes=[JSONLDRenderer],
         pagination_class=None,
-        filter_backends=[],
     )
     def annotation(self, request, slug=None, annotation=None):
         source = self.get_object()
