@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Shared building blocks with no models of their own: timestamps, partial dates, API response caching."""
+    """Shared building blocks: timestamps, partial dates, the data version (its one model), API response caching."""
 
     name = "apps.core"
     label = "core"
