@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
+from apps.core.search import SearchIndex
 
 from . import documents
 from .choices import CitationStance, SourceKind
@@ -81,6 +82,8 @@ class Source(TimeStampedModel):
     objects = NaturalKeyManager("slug")
     # Who changed what and when, by every path that saves a model (admin, API, commands); see apps/curation.
     history = HistoricalRecords(app="history", excluded_fields=["text", "has_text"])
+    # What q searches, A weighing most (apps.core.search); not the document's text, which is others' writing.
+    search_index = SearchIndex(title="A", author="B", publisher="C", slug="D", document="D")
 
     class Meta:
         ordering = ["slug"]
@@ -122,6 +125,11 @@ class Source(TimeStampedModel):
 
 class CitationManager(models.Manager):
     """Looks a citation up by (cited record's slug, source slug, quote), its natural key."""
+
+    @property
+    def key_fields(self) -> tuple[str, str, str]:
+        """The natural key's lookups, as ``NaturalKeyManager.key_fields`` gives them (the data package's key)."""
+        return (f"{self.model.cited_field}__slug", "source__slug", "quote")
 
     def get_by_natural_key(self, cited_slug: str, source_slug: str, quote: str):
         return self.get(**{f"{self.model.cited_field}__slug": cited_slug, "source__slug": source_slug, "quote": quote})
@@ -253,6 +261,8 @@ def citation_models() -> list[type[Citation]]:
 
 class ParagraphDecisionManager(models.Manager):
     """Looks a decision up by (source slug, paragraph), its natural key."""
+
+    key_fields = ("source__slug", "paragraph")
 
     def get_by_natural_key(self, source_slug: str, paragraph: int):
         return self.get(source__slug=source_slug, paragraph=paragraph)
