@@ -124,7 +124,7 @@ def seconds_until_allowed(limit: int, duration: int, now: float, current: int, p
         wait = duration * (1 - (limit - current) / previous) - elapsed if previous else 0
     else:
         # In the next window this one weighs in as the previous: current * (1 - t' / duration) < limit.
-        wait = duration - elapsed + duration * (1 - limit / current)
+        wait = duration - elapsed + (duration * (1 - limit / current) if current else 0)
     return max(1, math.ceil(wait))
 
 
