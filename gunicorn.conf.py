@@ -21,6 +21,7 @@ worker that many threads (gunicorn then runs gthread workers): more requests can
 cached pages queue behind them, at the cost above.
 """
 
+import json
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -34,3 +35,44 @@ graceful_timeout = 10
 # that accepted it. Measured with gthread (2 workers, wrk -c2): a page of 100 events 19 req/s with keepalive 5, 33
 # without. Clients keep their connections to the proxy in front.
 keepalive = 0
+# SCRIPT_NAME (and PATH_INFO) are taken from request headers only from these front ends' addresses, and gunicorn
+# trusts the local address by default: a client's "SCRIPT_NAME: /elsewhere" was then a 400 or 500, and one naming a
+# prefix of the path was routed as another path. No header sets them; a deployment under a prefix sets the
+# SCRIPT_NAME environment variable of the gunicorn process.
+forwarder_headers = ""
+
+# gunicorn's own limits: a request line over 4094 bytes (414), more than 100 header fields (431), a field over 8190
+# bytes (431). What it refuses before the app runs gets the API's JSON error (below); a proxy in front has limits of
+# its own, answered with its own pages (see docs/api.md).
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+
+# What gunicorn refuses before the app runs, by status: the error's code, and what the client can do about it.
+PROTOCOL_ERRORS = {
+    400: ("bad_request", "The request breaks HTTP's rules"),
+    403: ("forbidden", "The request is refused"),
+    414: ("uri_too_long", "The request line is too long: send fewer or shorter query parameters"),
+    417: ("expectation_failed", "Only 'Expect: 100-continue' is understood"),
+    431: ("headers_too_large", "Too many header fields, or one too long: send fewer"),
+    501: ("not_implemented", "No transfer coding but chunked is implemented"),
+}
+
+
+def post_worker_init(worker):
+    """Answer what gunicorn refuses itself (a request it cannot parse, over a limit, with conflicting framing) in the
+    API's error shape rather than gunicorn's HTML page: no path is known for most of them, and a client of the API
+    must be able to read every error the same way."""
+    from gunicorn import util
+
+    from apps.core.api.exceptions import error_body
+
+    def write_error(sock, status_int, reason, mesg):
+        code, advice = PROTOCOL_ERRORS.get(status_int, ("server_error", "The server failed; the error is logged"))
+        detail = f"{advice} ({mesg})." if mesg else f"{advice}."
+        body = json.dumps(error_body(status_int, code, detail)).encode()
+        head = f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        util.write_nonblock(sock, f"{head}Content-Length: {len(body)}\r\n\r\n".encode("latin-1") + body)
+
+    util.write_error = write_error

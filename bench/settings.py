@@ -12,5 +12,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers":
 
 # BENCH_CACHE=off swaps the cache for a dummy, to measure the uncached path of views that use Django's cache.
 if os.environ.get("BENCH_CACHE", "on") == "off":
-    # Every alias: with a stable data version the in-process copy of recent pages would still answer.
     CACHES = caches_from_url("dummy://")  # noqa: F405
+    # The data version (in the database) does not change between requests: the in-process copy of recent pages
+    # would answer them.
+    API_CACHE_RECENT_BYTES = 0

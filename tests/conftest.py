@@ -17,10 +17,14 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from apps.core.data_version import Recent
 from apps.curation.roles import CURATORS, REVIEWERS
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
 from apps.sources.models import ParagraphDecision, Source
 from apps.treaties.models import Membership, MembershipCitation, State, Treaty, TreatyCitation
+
+# Every anonymous read under /api/ first reads the data version its page is cached under (apps/core/data_version.py).
+VERSION_QUERIES = 1
 
 
 @contextmanager
@@ -512,13 +516,14 @@ def dataset(_dataset_once, db):
 def fresh_cache(settings):
     """Each test starts with an empty in-process cache.
 
-    API responses are cached until a write changes the data version; a test's writes are rolled back without a new
-    version, so a cache kept across tests (or across runs, as the default directory cache is) would serve pages of
-    data that no longer exists.
+    API responses are cached under the data version, which every test's writes roll back with them: tests start from
+    one version, so a cache kept across tests (or across runs, as the default directory cache is) would serve one
+    test the pages of another's data.
     """
     settings.CACHES = caches_for_tests()
     for alias in settings.CACHES:
         caches[alias].clear()
+    Recent.forget()
 
 
 def caches_for_tests() -> dict:

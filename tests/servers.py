@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +23,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# Production's API_CACHE_VERSION_TTL (the suite's own environment reads the version on every request): the bound on
+# a stale read after a write acknowledged by another server.
+VERSION_TTL = 0.1
 
 
 def free_port() -> int:
@@ -111,6 +115,7 @@ class Redis:
     directory: Path
     port: int
     process: subprocess.Popen | None = None
+    options: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -119,7 +124,7 @@ class Redis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--dir", str(self.directory)],
+            + ["--dir", str(self.directory), *self.options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -146,15 +151,106 @@ class Redis:
     def resume(self) -> None:
         self.process.send_signal(signal.SIGCONT)
 
+    def command(self, *words: str) -> bytes:
+        """One command, its reply's first line (e.g. b"+OK")."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(resp(words))
+            return s.recv(1024).split(b"\r\n")[0]
+
+    def fill(self, prefix: str, megabytes: int, *expiry: str) -> list[bytes]:
+        """Write ``megabytes`` of 10 kB values (``expiry``: e.g. ``EX 600``), pipelined; each write's reply."""
+        value = "x" * 10_000
+        commands = [resp(("SET", f"{prefix}:{n}", value, *expiry)) for n in range(megabytes * 100)]
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            s.sendall(b"".join(commands))
+            replies = b""
+            while replies.count(b"\r\n") < len(commands):
+                replies += s.recv(65536)
+        return replies.split(b"\r\n")[: len(commands)]
+
+    def info(self, field: str) -> str:
+        """One field of ``INFO`` (e.g. ``evicted_keys``)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as s:
+            s.sendall(resp(("INFO",)))
+            text = b""
+            while f"\r\n{field}:".encode() not in text or not text.endswith(b"\r\n"):
+                text += s.recv(65536)
+        return text.split(f"\r\n{field}:".encode())[1].split(b"\r\n")[0].decode()
+
+    def snapshot(self) -> None:
+        """Write a dump (``SAVE``) that the next ``start`` loads: a restart from an older snapshot."""
+        assert self.command("SAVE") == b"+OK"
+
+    def forget_snapshot(self) -> None:
+        (self.directory / "dump.rdb").unlink(missing_ok=True)
+
+
+def resp(words) -> bytes:
+    """A command in Redis's protocol."""
+    return (f"*{len(words)}\r\n" + "".join(f"${len(word)}\r\n{word}\r\n" for word in words)).encode()
+
 
 @contextmanager
-def redis(tmp_path: Path):
-    server = Redis(tmp_path, free_port())
+def redis(tmp_path: Path, *options: str):
+    """A Redis server; ``options`` are redis-server's (e.g. ``--maxmemory 8mb``)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    server = Redis(tmp_path, free_port(), options=options)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+class Partition:
+    """A TCP relay between app servers and a backing server. ``cut`` makes it drop what it is sent (a network path
+    that loses packets: connections stay open, nothing answers, and what was sent meanwhile never arrives, as after a
+    partition longer than TCP retransmits); ``heal`` lets bytes through again."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.port = free_port()
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url_for(self, url: str) -> str:
+        return url.replace(f":{self.target_port}", f":{self.port}")
+
+    def cut(self) -> None:
+        self.flowing.clear()
+
+    def heal(self) -> None:
+        self.flowing.set()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            for source, destination in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, destination), daemon=True).start()
+
+    def _pump(self, source: socket.socket, destination: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if self.flowing.is_set():
+                    destination.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, destination):
+                end.close()
 
 
 def django_env(**variables) -> dict:
@@ -174,6 +270,8 @@ def django_env(**variables) -> dict:
             "DB_CONNECT_TIMEOUT": "3",
             "DB_STATEMENT_TIMEOUT": "5",
             "DB_LOCK_TIMEOUT": "3",
+            "DB_RETRY_AFTER": "1",
+            "API_CACHE_VERSION_TTL": str(VERSION_TTL),
             **variables,
         }
     )
@@ -204,9 +302,39 @@ def curator_token(env: dict) -> str:
     return manage(env, "shell", "-c", code).split()[-1]
 
 
+class Served(str):
+    """The base URL of a running gunicorn; ``kill`` ends its master and workers at once, as a crash would."""
+
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(15)
+
+    def from_every_worker(self, path: str) -> list["Answer"]:
+        """``path`` answered once by each worker in turn (the others stopped meanwhile), so each has served it."""
+        workers = [
+            int(pid)
+            for pid in subprocess.run(
+                ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
+            ).stdout.split()
+        ]
+        answers = []
+        for worker in workers:
+            others = [pid for pid in workers if pid != worker]
+            for pid in others:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                answers.append(fetch(self + path))
+            finally:
+                for pid in others:
+                    os.kill(pid, signal.SIGCONT)
+        return answers
+
+
 @contextmanager
 def gunicorn(env: dict, log: Path, *options: str):
-    """gunicorn with gunicorn.conf.py on a free port; yields the base URL once the API answers."""
+    """gunicorn with gunicorn.conf.py on a free port; yields the base URL (``Served``) once the API answers."""
     port = free_port()
     with open(log, "ab") as output:
         server = subprocess.Popen(
@@ -216,8 +344,10 @@ def gunicorn(env: dict, log: Path, *options: str):
             env=env,
             stdout=output,
             stderr=output,
+            start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.process = server
 
     def up() -> bool:
         assert server.poll() is None, log.read_text()[-3000:]
@@ -230,8 +360,9 @@ def gunicorn(env: dict, log: Path, *options: str):
         wait_until(up, 30, "gunicorn answering")
         yield base
     finally:
-        server.terminate()
-        server.wait(15)
+        if server.poll() is None:
+            server.terminate()
+            server.wait(15)
 
 
 @dataclass

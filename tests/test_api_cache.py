@@ -3,8 +3,10 @@
 import datetime
 
 import pytest
+from django.db import OperationalError
 
 from apps.events.models import EventCitation
+from tests.conftest import VERSION_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -14,14 +16,14 @@ def slugs(response) -> list[str]:
 
 
 @pytest.mark.parametrize("path", ["/api/events/", "/api/treaties/", "/api/memberships/", "/api/events/cached/"])
-def test_a_repeated_request_is_answered_from_the_cache_without_a_query(
+def test_a_repeated_request_is_answered_from_the_cache_with_no_query_but_the_data_version(
     client, make_event, make_membership, django_assert_num_queries, path
 ):
     make_event(slug="cached")
     make_membership()
     first = client.get(path)
     assert first.status_code == 200
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(VERSION_QUERIES):
         again = client.get(path)
     assert again["X-Cache"] == "hit"
     assert again.content == first.content
@@ -89,6 +91,30 @@ def test_a_deep_page_costs_one_query_more_and_holds_the_rows_offset_paging_would
     everything = slugs(client.get("/api/events/", {"page_size": 100}))
     pages = []
     for page in (1, 2, 3):
-        with django_assert_num_queries(4 + (page == 2)):  # count, [keys,] events, participants, citations
+        # version, count, [keys,] events, participants, citations
+        with django_assert_num_queries(VERSION_QUERIES + 4 + (page == 2)):
             pages += slugs(client.get("/api/events/", {"page_size": 3, "page": page}))
     assert pages == everything
+
+
+def test_while_the_database_does_not_answer_cached_pages_are_served_stale_and_the_rest_is_a_503(
+    client, make_event, monkeypatch
+):
+    """Issue 22, defect 10: with the database stalled or stopped, no write can be acknowledged; a process serves the
+    pages of the last data version it read, marked stale, and answers anything else with the database's 503."""
+    from apps.core import caching
+
+    make_event(slug="cached")
+    first = client.get("/api/events/")
+    assert first["X-Cache"] == "miss"
+
+    def unanswered(*args, **kwargs):
+        raise OperationalError("The database did not answer within 6 s; the connection was closed.")
+
+    monkeypatch.setattr(caching, "recent_data_version", unanswered)
+    client.raise_request_exception = False
+    again = client.get("/api/events/")
+    assert (again.status_code, again["X-Cache"], again.content) == (200, "stale", first.content)
+    other = client.get("/api/treaties/")
+    assert (other.status_code, other["Retry-After"], other.json()["code"]) == (503, "1", "unavailable")
+    assert "X-Cache" not in other

@@ -41,11 +41,12 @@ def _corpus_once(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def corpus(_corpus_once, db, settings):
-    # Every request renders: a cached body would make both renderings the same response. Every alias is a dummy, so
-    # the data version is new on each request and not even the in-process copy of recent pages can answer.
+    # Every request renders: a cached body would make both renderings the same response. Every alias is a dummy, and
+    # the in-process copy of recent pages keeps nothing (the data version does not change between the two).
     from treatyapi.settings import caches_from_url
 
     settings.CACHES = caches_from_url("dummy://")
+    settings.API_CACHE_RECENT_BYTES = 0
 
 
 def both_renderings(client, monkeypatch, url: str) -> tuple[bytes, bytes]:

@@ -1,5 +1,5 @@
-"""An unreachable Redis is an empty cache to the API: reads miss, writes are dropped, nothing raises; a write's new
-data version is retried until Redis takes it. (Against a live Redis: tests/test_services.py, and CI's Redis run.)"""
+"""An unreachable Redis is an empty cache to the API: reads miss, writes are dropped, nothing raises. (Against a live
+Redis: tests/test_services.py, and CI's Redis run.)"""
 
 import pytest
 from django.core.cache import caches
@@ -11,16 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def redis_down(settings, monkeypatch):
-    """Caches on a Redis that is not there; a write's retried version bump is recorded, not started: a real retry
-    thread would outlive the test and log into its closed output (tests/test_services.py restarts a real Redis)."""
-    from apps.core import caching
+def redis_down(settings):
+    """Caches on a Redis that is not there."""
     from treatyapi.settings import caches_from_url
 
     settings.CACHES = caches_from_url(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
-    retries = []
-    monkeypatch.setattr(caching, "retry_bump_in_background", lambda: retries.append(True))
-    return retries
 
 
 def test_every_operation_answers_as_an_empty_cache(redis_down):
@@ -58,8 +53,30 @@ def test_the_api_answers_from_the_database_while_redis_is_down(redis_down, make_
     assert [item["slug"] for item in responses[-1].json()["results"]] == ["read-without-redis"]
 
 
-def test_a_version_bump_redis_did_not_take_is_retried_in_the_background(redis_down):
-    from apps.core import caching
+def test_a_full_redis_is_a_miss_and_the_throttle_fails_open(redis_down, make_event, settings, monkeypatch):
+    """Issue 22, defect 4: with maxmemory-policy noeviction, a Redis out of memory refuses writes; that was a 500.
+    Now the page is served from the database and not stored, and the throttle, unable to count, lets it through."""
+    from django.core.cache.backends.redis import RedisCache
+    from redis.exceptions import OutOfMemoryError
 
-    caching.bump_data_version()
-    assert redis_down == [True]
+    def refused(*args, **kwargs):
+        raise OutOfMemoryError("command not allowed when used memory > 'maxmemory'.")
+
+    monkeypatch.setattr(RedisCache, "get", lambda self, key, default=None, version=None: default)
+    monkeypatch.setattr(RedisCache, "set", refused)
+    monkeypatch.setattr(caches["throttle"]._cache, "get_client", lambda *args, **kwargs: FullRedis(refused))
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/min", "user": None}}
+    make_event(slug="served-from-a-full-redis")
+    responses = [Client().get("/api/events/") for _ in range(2)]
+    assert [(response.status_code, response["X-Cache"]) for response in responses] == [(200, "miss")] * 2
+    assert caches["default"].full
+
+
+class FullRedis:
+    """A client whose scripts are refused as a full Redis refuses a script that writes."""
+
+    def __init__(self, refused):
+        self.refused = refused
+
+    def register_script(self, script):
+        return self.refused

@@ -173,3 +173,57 @@ def test_an_unmatched_api_path_is_a_json_404(server):
     assert status == 404
     assert headers["Content-Type"] == "application/json"
     assert json.loads(body)["code"] == "not_found"
+
+
+# --- What gunicorn answers itself, before the app (issue 22, defect 11) ---------------------------------------------
+
+
+def _raw(port: int, request: bytes) -> tuple[int, dict, bytes]:
+    """Send bytes as they are (a client that breaks HTTP's rules); the answer, read to the end of the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /api/events/?q=" + b"a" * 5000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 414),
+        (
+            b"GET /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + b"".join(b"X-%d: 1\r\n" % n for n in range(120))
+            + b"\r\n",
+            431,
+        ),
+        (
+            b"POST /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n0\r\n\r\n",
+            400,
+        ),
+    ],
+    ids=["overlong URI", "too many headers", "Content-Length and Transfer-Encoding"],
+)
+def test_what_gunicorn_refuses_before_the_app_is_answered_in_the_error_shape(server, request_bytes, status):
+    """gunicorn answered these with its own HTML page; a client of the API gets the one JSON error shape."""
+    answered, headers, body = _raw(server[0], request_bytes)
+    assert (answered, headers["Content-Type"]) == (status, "application/json")
+    error = json.loads(body)
+    assert (error["status"], error["errors"]) == (status, [])
+    assert error["code"] and error["detail"]
+
+
+def test_a_script_name_header_is_not_taken_from_a_client(server):
+    """gunicorn took SCRIPT_NAME from a header sent from a trusted address (the local one by default): a path not
+    under it was a 500, a path under it was routed as another path."""
+    status, headers, body = _send(server[0], "GET", "/api/treaties/", SCRIPT_NAME="/elsewhere")
+    assert status == 200, body
+    status, _, body = _send(server[0], "GET", "/api/treaties/", SCRIPT_NAME="/api")
+    assert status == 200, body
+    assert json.loads(body)["results"][0]["url"].startswith("http://127.0.0.1")
+    assert "/api/treaties/" in json.loads(body)["results"][0]["url"]

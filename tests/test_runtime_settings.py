@@ -62,11 +62,11 @@ def test_a_public_url_that_is_not_an_origin_is_refused(url):
         ("dummy://", {"django.core.cache.backends.dummy.DummyCache"}),
     ],
 )
-def test_one_cache_url_gives_three_separate_aliases(url, backends):
+def test_one_cache_url_gives_two_separate_aliases(url, backends):
     caches = caches_from_url(url)
-    assert set(caches) == {"default", "throttle", "version"}
+    assert set(caches) == {"default", "throttle"}
     assert {cache["BACKEND"] for cache in caches.values()} == backends
     if url.startswith("redis"):
-        assert {cache["KEY_PREFIX"] for cache in caches.values()} == {"default", "throttle", "version"}
+        assert {cache["KEY_PREFIX"] for cache in caches.values()} == {"default", "throttle"}
     elif not url.startswith("dummy"):
-        assert len({cache["LOCATION"] for cache in caches.values()}) == 3
+        assert len({cache["LOCATION"] for cache in caches.values()}) == 2

@@ -24,7 +24,7 @@ from tests.test_csv_import import EVENT_COLUMNS, _csv, _preview
 
 
 def found(client, resource: str, q: str) -> list[str]:
-    # A test's writes are never committed, so they never bump the data version that would hide cached pages.
+    # Writes behind the records' back (raw SQL on a search table) do not change the data version.
     for alias in django_settings.CACHES:
         caches[alias].clear()
     response = client.get(f"/api/{resource}/", {"q": q, "page_size": 500})

@@ -1,8 +1,12 @@
 """Who the client is, for the throttle and the admin's lockout: its socket address unless proxies are declared; and
 failed authentications count."""
 
+import sys
+import threading
+
 import pytest
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +123,35 @@ def test_the_lockout_counts_by_the_same_address_rule_as_the_throttle(rf, setting
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     assert client_address(request) == "10.9.9.9"
     assert settings.AXES_CLIENT_IP_CALLABLE == "apps.core.api.throttling.client_address"
+
+
+@pytest.mark.parametrize("caches", ["the suite's (Redis in CI)", "a directory"])
+def test_concurrent_requests_are_counted_in_one_step_with_their_check(anon_rate, settings, tmp_path, caches):
+    """Issue 22, defect 4: DRF read a client's count, then wrote it back, so concurrent requests passed on the same
+    count (700 requests over 16 connections, 451 passed against a limit of 300). Now exactly the limit passes."""
+    from apps.core.api.throttling import AnonThrottle
+    from treatyapi.settings import caches_from_url
+
+    if caches == "a directory":
+        settings.CACHES = caches_from_url(f"file://{tmp_path}")
+    # Per hour: a window turning over mid-test would let the sliding estimate admit one more.
+    anon_rate("100/hour")
+    request = RequestFactory().get("/api/events/", REMOTE_ADDR="192.0.2.44")
+    request.user = AnonymousUser()
+    admitted = []
+
+    def client():
+        for _ in range(20):
+            admitted.append(AnonThrottle().allow_request(request, None))
+
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can, as requests on many cores would
+    try:
+        threads = [threading.Thread(target=client) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert (admitted.count(True), admitted.count(False)) == (100, 220)

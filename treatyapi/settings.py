@@ -13,6 +13,7 @@ shells (the README's first command writes ``DEBUG=1`` there):
     CACHE_URL        the cache shared by all app processes: redis://host:port/db (needs the redis package),
                      file:///absolute/dir, locmem:// (one process only) or dummy://; default a directory in var/.
     API_CACHE_TIMEOUT  seconds a cached API response is kept (default 600); writes invalidate it sooner.
+    API_CACHE_VERSION_TTL  seconds a process reuses the data version it read (default 0.1; 0: every request).
 """
 
 import datetime
@@ -170,6 +171,8 @@ DATABASES = {
 DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))
 DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "5"))
 DB_LOCK_TIMEOUT = float(os.environ.get("DB_LOCK_TIMEOUT", "3"))
+# After PostgreSQL failed to answer, a process does not ask it again for this long (apps/core/db/postgresql); 0: off.
+DB_RETRY_AFTER = float(os.environ.get("DB_RETRY_AFTER", "1"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The server enforces statement_timeout and lock_timeout; a server that is stalled (paused, or a network path
     # that swallows packets) enforces nothing, so the backend also bounds each wait for an answer on the client side.
@@ -201,10 +204,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 def caches_from_url(url: str) -> dict:
     """The CACHES aliases, all derived from the one CACHE_URL that every process serving the API shares.
 
-    Three aliases, so that what anonymous traffic fills can never push out what must stay: ``default`` holds cached
-    API pages (evictable, and bounded), ``throttle`` the rate-limit counters, ``version`` the data version (one key,
-    never evicted). On Redis they are key prefixes of one database; a Redis ``maxmemory-policy`` must then be a
-    ``volatile-*`` one, which evicts only entries with a timeout and so never the data version (see the README).
+    Two aliases, so that what anonymous traffic fills can never push out what must stay: ``default`` holds cached
+    API pages (evictable, and bounded), ``throttle`` the rate-limit counters. (The data version that pages are kept
+    under is in the database: apps/core/data_version.py.)
     """
     scheme, _, rest = url.partition("://")
     if scheme in {"redis", "rediss"}:
@@ -215,23 +217,21 @@ def caches_from_url(url: str) -> dict:
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
-        return {alias: {**redis, "KEY_PREFIX": alias} for alias in ("default", "throttle", "version")}
+        return {alias: {**redis, "KEY_PREFIX": alias} for alias in ("default", "throttle")}
     if scheme == "file":
         file = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache"}
         return {
             "default": {**file, "LOCATION": f"{rest}/pages", "OPTIONS": {"MAX_ENTRIES": 10_000}},
             # One counter per client address that made an uncached request in the last minute.
             "throttle": {**file, "LOCATION": f"{rest}/throttle", "OPTIONS": {"MAX_ENTRIES": 50_000}},
-            # One key: culling (which starts at MAX_ENTRIES) can never reach it.
-            "version": {**file, "LOCATION": f"{rest}/version"},
         }
     if scheme == "locmem":
         name = rest or "treatyapi"
         locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-        return {alias: {**locmem, "LOCATION": f"{name}-{alias}"} for alias in ("default", "throttle", "version")}
+        return {alias: {**locmem, "LOCATION": f"{name}-{alias}"} for alias in ("default", "throttle")}
     if scheme == "dummy":
         dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-        return {alias: dummy for alias in ("default", "throttle", "version")}
+        return {alias: dummy for alias in ("default", "throttle")}
     raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://, file:///dir, locmem:// or dummy://.")
 
 
@@ -240,6 +240,9 @@ def caches_from_url(url: str) -> dict:
 CACHES = caches_from_url(os.environ.get("CACHE_URL", f"file://{BASE_DIR / 'var' / 'cache'}"))
 API_CACHE_PREFIX = "/api/"
 API_CACHE_TIMEOUT = int(os.environ.get("API_CACHE_TIMEOUT", "600"))
+# Seconds a process reuses the data version it read (apps/core/data_version.py): the bound on a stale read after a
+# write acknowledged by another process; 0 reads it on every request.
+API_CACHE_VERSION_TTL = float(os.environ.get("API_CACHE_VERSION_TTL", "0.1"))
 # Responses that depend on the code only, kept across data writes.
 API_CACHE_DATA_FREE_PATHS = ["/api/schema/"]
 

@@ -16,8 +16,9 @@ a rolled-back change leaves no entry, and a committed one cannot lose its entry.
 
 **Commit order.** The id is the feed's cursor, so ids must be assigned in the order transactions commit: a reader
 that has seen id 11 must never later find a committed id 10. On PostgreSQL a sequence hands out ids at insert time,
-so two writers could commit out of order; each transaction therefore takes a transaction-level advisory lock before
-its first log entry and holds it until it commits or rolls back. Writers of the dataset take turns from their first
+so two writers could commit out of order; each transaction therefore takes the writers' turn (a transaction-level
+advisory lock, ``apps.core.data_version.take_writers_turn``, which the data version's bump takes too) before its
+first log entry and holds it until it commits or rolls back. Writers of the dataset take turns from their first
 logged change to their commit (curated data is written rarely; readers never wait). SQLite serialises writers by
 itself (``transaction_mode: IMMEDIATE`` in the settings), so its ids are in commit order already. The guarantee: once
 a client has read an entry, every entry committed later has a larger id, so ``?after=`` never skips one.
@@ -28,12 +29,13 @@ from functools import cache
 from importlib import import_module
 
 from django.apps import apps
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import CASCADE
 from django.db.models.signals import pre_delete
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
+from apps.core.data_version import take_writers_turn
 from apps.core.registry import dataset_app_configs, dataset_models
 from apps.events.api.serializers import EventBriefSerializer
 from apps.sources.api.serializers import SourceBriefSerializer
@@ -41,8 +43,6 @@ from apps.treaties.api.serializers import StateBriefSerializer, TreatyBriefSeria
 
 from .models import Change, ChangeAction
 
-# An arbitrary 64-bit key naming the change log's lock among the database's advisory locks.
-CHANGE_LOG_LOCK = 7_135_246_001
 # Rows per query when the log is reconciled with the tables (log_existing_records).
 BATCH = 5000
 
@@ -202,18 +202,10 @@ def previous_version(version):
 def append(using: str, changes: list[Change]) -> None:
     """Write entries in order, taking the writers' turn first (see the module's docstring)."""
     with transaction.atomic(using=using):
-        take_turn(using)
+        take_writers_turn(using)
         # One by one: bulk_create does not promise ids in list order on every database.
         for change in changes:
             change.save(using=using)
-
-
-def take_turn(using: str) -> None:
-    """Wait for the writers' turn, held until the current transaction ends (PostgreSQL; SQLite needs none)."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOG_LOCK])
 
 
 def connect_change_log() -> None:
@@ -242,7 +234,7 @@ def log_existing_records(get_model=apps.get_model, using: str = "default") -> in
     ]
     written = 0
     with transaction.atomic(using=using):
-        take_turn(using)
+        take_writers_turn(using)
         mirrored = mirrored_keys(entries)
         stale = {}
         for label in labels:

@@ -7,7 +7,8 @@ from simple_history.signals import post_create_historical_record
 
 
 class CoreConfig(AppConfig):
-    """Shared building blocks with no models of their own: timestamps, partial dates, API response caching, search."""
+    """Shared building blocks: timestamps, partial dates, the data version (its one model), API response caching,
+    search."""
 
     name = "apps.core"
     label = "core"

@@ -1,13 +1,16 @@
-"""A Redis cache that an unreachable Redis turns into misses, not 500s.
+"""A Redis cache that an unreachable or full Redis turns into misses, not 500s.
 
 Django's RedisCache raises on a connection error, so a stopped Redis would fail every request that reads the cache.
 Here every operation that cannot reach Redis answers as an empty cache would (a read misses, a write is dropped),
 logs once per outage, and for ``RETRY_AFTER`` seconds does not try again, so a dead or stalled Redis costs
 requests nothing but the database reads a miss causes. ``unreachable`` tells a caller whose write was dropped.
 
+A Redis out of memory under ``maxmemory-policy noeviction`` refuses writes (``OOM command not allowed``): a write
+is then dropped too (the first refusal is logged), while reads go on.
+
 What this means for each user of the cache: API pages are read from the database; the throttle cannot count, so it
-fails open (requests are served, unthrottled) until Redis is back; the data version is new on every request (only
-misses), and a write's new version is retried until Redis takes it (``apps.core.caching``).
+fails open (requests are served, unthrottled) until Redis is back. The data version that pages are kept under is in
+the database (``apps.core.data_version``), so nothing Redis loses or brings back can serve a page older than a write.
 """
 
 import logging
@@ -16,6 +19,7 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,8 @@ class TolerantRedisCache(RedisCache):
         self.down_until = 0.0
         # Whether the last operation could not reach Redis.
         self.unreachable = False
+        # Whether the last write was refused for want of memory.
+        self.full = False
 
     def _tolerant(self, operation, fallback, *args, **kwargs):
         """``operation`` (a RedisCache method's name, or a callable), or ``fallback`` if Redis cannot be reached."""
@@ -41,6 +47,11 @@ class TolerantRedisCache(RedisCache):
         call = operation if callable(operation) else getattr(super(), operation)
         try:
             result = call(*args, **kwargs)
+        except OutOfMemoryError as error:
+            if not self.full:
+                logger.warning("Redis cache %r full, its writes are dropped: %s", self.key_prefix, error)
+            self.full = True
+            return fallback
         except UNREACHABLE as error:
             if not self.unreachable:
                 logger.warning("Redis cache %r unreachable, serving without it: %s", self.key_prefix, error)

@@ -1,16 +1,25 @@
 """Whole-response caching of the read API, invalidated by any write to the dataset, with conditional GETs.
 
 Other apps poll the same few list pages all day, and the data changes only when a curator saves. So a response is
-cached whole (body and headers) under a key holding the *data version*: a token in the shared cache that every write
-to a dataset model replaces, through model signals. A write never has to find the pages it affects; it makes every
-cached page unreachable, and they expire on their own. Every cached response carries an ETag, so a poller that sends
-``If-None-Match`` gets a body-less 304.
+cached whole (body and headers) under a key holding the *data version* (``apps.core.data_version``): a token in the
+database that every write to a dataset model replaces in its own transaction, through model signals. A write never
+has to find the pages it affects; it makes every cached page unreachable, and they expire on their own. Every cached
+response carries an ETag, so a poller that sends ``If-None-Match`` gets a body-less 304.
+
+A process reads the version from the database at most every ``API_CACHE_VERSION_TTL`` seconds (one indexed
+single-row query), so no page older than a write is served, from any server, once that long has passed since the
+write was acknowledged, whatever the shared cache did meanwhile (lost the write's news, restarted from an older
+snapshot, was cut off from the writer). The cache holds pages only, never the truth.
+
+While the database does not answer, no write can be acknowledged, and cached pages keep flowing: a process serves
+the pages of the last version it read, marked ``X-Cache: stale``. Such a page misses only writes acknowledged after
+that process's last read of the version, before the outage; anything not cached is the database's 503.
 
 The cache must be shared by all app processes (see ``CACHE_URL`` in the settings): a per-process cache would let one
 gunicorn worker serve a page another worker's write has made stale.
 
 Writes that bypass model signals (``QuerySet.update()``, ``bulk_create()``, raw SQL) must call
-``bump_data_version()`` themselves.
+``bump_data_version()`` in their transaction.
 
 What a client can change about the stored entry is bounded, so that one anonymous client can neither change what
 another is served nor fill the cache with variants of one page:
@@ -23,21 +32,18 @@ another is served nor fill the cache with variants of one page:
 - a query string is stored only when the endpoint checked every parameter of it (unknown ones are 400s; every
   endpoint under /api/ checks them, ``apps.core.api.filters.check_parameters``).
 
-Pages live in the ``default`` cache (evictable), the data version in ``version`` (which eviction cannot reach), and
-the throttle's counters in ``throttle``: anonymous traffic filling the first cannot erase the others.
+Pages live in the ``default`` cache (evictable), the throttle's counters in ``throttle``: anonymous traffic filling
+the first cannot erase the others.
 """
 
 import hashlib
-import logging
 import threading
-import time
-import uuid
 from collections import OrderedDict
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.urls import Resolver404, resolve
@@ -47,11 +53,9 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
+from .data_version import Recent, bump_data_version, recent_data_version
 from .registry import is_dataset_model
 
-logger = logging.getLogger(__name__)
-
-VERSION_KEY = "treatyapi:data-version"
 CACHEABLE_TYPES = ("application/json", "application/vnd.oai.openapi")
 # Headers that belong to one response, not to the cached representation.
 UNCACHED_HEADERS = {"set-cookie", "date", "content-length"}
@@ -64,68 +68,14 @@ def cache():
     return caches[getattr(settings, "API_CACHE_ALIAS", "default")]
 
 
-def version_cache():
-    """Where the data version is kept, apart from the pages, so that no amount of pages can evict it."""
-    return caches[getattr(settings, "API_VERSION_CACHE_ALIAS", "version")]
+def on_data_write(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """A write to any model of the dataset (apps.core.registry) changes the data version, in its transaction.
 
-
-def data_version() -> str:
-    """The current data version; a cold cache starts a new one (which only costs misses)."""
-    version = version_cache().get(VERSION_KEY)
-    if version is None:
-        version = bump_data_version()
-    return version
-
-
-def bump_data_version() -> str:
-    version = uuid.uuid4().hex[:16]
-    cache = version_cache()
-    cache.set(VERSION_KEY, version, timeout=None)
-    if getattr(cache, "unreachable", False):
-        # A write while Redis is unreachable: pages cached before the outage would be served again after it.
-        retry_bump_in_background()
-    return version
-
-
-_retrying = threading.Lock()
-
-
-def retry_bump_in_background(interval: float = 0.5, give_up_after: float | None = None) -> None:
-    """Bump the version as soon as the cache takes it, from a thread of its own (one per process at a time).
-
-    Gives up after the pages' lifetime: by then every page cached before the write has expired anyway.
+    A reader between the write and its commit reads the old version and may cache the old rows under it, or the new
+    rows if the commit comes first: either way the commit makes that entry unreachable.
     """
-    if not _retrying.acquire(blocking=False):
-        return
-    give_up_after = give_up_after or getattr(settings, "API_CACHE_TIMEOUT", 600)
-
-    def retry():
-        try:
-            deadline = time.monotonic() + give_up_after
-            while time.monotonic() < deadline:
-                time.sleep(interval)
-                cache = version_cache()
-                cache.set(VERSION_KEY, uuid.uuid4().hex[:16], timeout=None)
-                if not getattr(cache, "unreachable", False):
-                    logger.warning("The data version was bumped once the shared cache was reachable again.")
-                    return
-        finally:
-            _retrying.release()
-
-    threading.Thread(target=retry, name="data-version-retry", daemon=True).start()
-
-
-def on_data_write(sender, **kwargs) -> None:
-    """Bump the version now (so the writer's next read is fresh) and again on commit.
-
-    The second bump closes a race: a reader between the first bump and the commit reads the old rows under the new
-    version and may cache them; the bump on commit makes that entry unreachable.
-    """
-    # A write to any model of the dataset (apps.core.registry) changes the data version.
-    if not is_dataset_model(sender):
-        return
-    bump_data_version()
-    transaction.on_commit(bump_data_version, using=kwargs.get("using"))
+    if is_dataset_model(sender):
+        bump_data_version(using)
 
 
 def connect_signals() -> None:
@@ -204,9 +154,9 @@ class APICacheMiddleware:
         self.prefix = getattr(settings, "API_CACHE_PREFIX", "/api/")
         self.timeout = getattr(settings, "API_CACHE_TIMEOUT", 600)
         self.data_free_paths = set(getattr(settings, "API_CACHE_DATA_FREE_PATHS", ()))
-        # A small in-process copy of recent entries. Safe to keep per process: a key holds the shared data version,
-        # so an entry can never go stale, only unreachable. It spares reading and unpickling a large body from the
-        # shared cache on every hit; the version itself is still read from the shared cache every time. Measured
+        # A small in-process copy of recent entries. Safe to keep per process: a key holds the data version, so an
+        # entry can never go stale, only unreachable. It spares reading and unpickling a large body from the shared
+        # cache on every hit; the version itself is still read from the database every time. Measured
         # (issue 14, wrk on a cached 55 kB page beside the static ceiling, same run, file cache): about 0.7 of the
         # ceiling with it, 0.5 without, so it stays.
         self.recent: OrderedDict[str, tuple] = OrderedDict()
@@ -217,7 +167,7 @@ class APICacheMiddleware:
     def __call__(self, request):
         if not self.applies_to(request):
             return self.get_response(request)
-        key = self.key(request)
+        key, database_error = self.key(request)
         if key is None:
             return self.get_response(request)
         entry = self.remembered(key)
@@ -229,8 +179,11 @@ class APICacheMiddleware:
                     headers={name: headers[name] for name in ("ETag", "Last-Modified") if name in headers}
                 )
             response = HttpResponse(body, headers=headers)
-            response["X-Cache"] = "hit"
+            response["X-Cache"] = "stale" if database_error else "hit"
             return response
+        if database_error:
+            # The view would wait for the database again, only to answer the same 503.
+            raise database_error
 
         response = self.get_response(request)
         if self.storable(response) and (not request.GET or getattr(request, QUERY_CHECKED, False)):
@@ -275,16 +228,24 @@ class APICacheMiddleware:
             and "Authorization" not in request.headers
         )
 
-    def key(self, request) -> str | None:
-        """The entry's key, or None when this request's answer is not to be stored or served from the cache."""
+    def key(self, request) -> tuple[str | None, DatabaseError | None]:
+        """The entry's key (None when this request's answer is not to be stored or served from the cache), and the
+        database's error if it could not give the data version (the key is then under the last version read)."""
         media_type = negotiated_media_type(request)
         if media_type is None:
-            return None
+            return None, None
         # Without PUBLIC_URL, links are built from the request's scheme and host: each has its own entries.
         origin = "" if settings.PUBLIC_URL else f"{request.scheme}://{request.get_host()}"
-        version = "static" if request.path in self.data_free_paths else data_version()
+        version, error = "static", None
+        if request.path not in self.data_free_paths:
+            try:
+                version = recent_data_version()
+            except (OperationalError, InterfaceError) as unanswered:
+                version, error = Recent.last[0], unanswered
+                if version is None:
+                    raise
         raw = f"{origin}\n{request.get_full_path()}\n{media_type}"
-        return f"treatyapi:api:{version}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+        return f"treatyapi:api:{version}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}", error
 
     @staticmethod
     def storable(response) -> bool:

@@ -1,4 +1,4 @@
-"""Abstract bases shared by every model of the dataset."""
+"""Abstract bases shared by every model of the dataset, and the one concrete model of core: the data version."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -44,3 +44,17 @@ def validate_aliases(value) -> None:
         raise ValidationError("An alias cannot start or end with spaces.")
     if len(set(stripped)) != len(stripped):
         raise ValidationError("Each alias is listed once.")
+
+
+class DataVersion(models.Model):
+    """The version of the dataset's data: one row, replaced in the transaction of every write to the dataset.
+
+    Cached API pages are kept under it (``apps.core.data_version``). It lives with the data, not in the shared cache,
+    so it commits and rolls back with the write it marks, and nothing the cache does (a lost write, a partition, a
+    restart from an older snapshot) can bring an old version back while the data is newer.
+    """
+
+    token = models.CharField(max_length=32, help_text="Random, new on every write; never reused.")
+
+    def __str__(self) -> str:
+        return self.token

@@ -1,7 +1,8 @@
 """The front page: what the dataset is, its treaties with counts, when it last changed, how to cite it, and links.
 
 Server-rendered from one template with its style inline (no external assets). The counts are a few grouped queries,
-kept in the shared cache under the data version, so the page is recomputed only after a write to the dataset.
+kept in the shared cache under the data version (read from the database), so the page is recomputed only after a
+write to the dataset.
 """
 
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from apps.changes.models import Change
-from apps.core.caching import data_version
+from apps.core.data_version import data_version
 from apps.events.models import Event, Statement
 from apps.releases import citation
 from apps.releases.models import Release

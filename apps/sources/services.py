@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from apps.core.caching import bump_data_version
+from apps.core.data_version import bump_data_version
 
 from . import documents
 from .models import Citation, ParagraphDecision, Source, citation_models
@@ -180,7 +180,6 @@ def source_text_set(*, source: Source, text: str, replaces: str = "") -> TextCha
         Source.objects.filter(pk=source.pk).update(text=change.text, has_text=True)
         # update() sends no signal: invalidate the cached API responses (whose citations now read verified).
         bump_data_version()
-        transaction.on_commit(bump_data_version)
     for citation in change.citations:
         citation.source = source
         citation._change_reason = reason

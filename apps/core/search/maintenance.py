@@ -8,10 +8,15 @@ they hold).
 - ``rebuild_indexes``: writes that keep no history (``generate_synthetic``'s raw inserts) rebuild the tables after.
 - ``sync_indexes``: after ``migrate`` (and ``flush``), each search table is built when it is missing, was built from
   another declaration, or does not hold one row per record (a flushed table).
+
+A table built anew changes what searches answer, and no model signal says so: both bump the data version, so no
+page cached before is served (``apps.core.data_version``).
 """
 
 from django.db import connections, transaction
 
+from ..data_version import bump_data_version
+from ..models import DataVersion
 from .index import CONFIGURATION, CONFIGURATION_SQL, index_of, search_indexes
 
 
@@ -30,6 +35,7 @@ def rebuild_indexes(using: str = "default") -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         for index in search_indexes():
             build(index, cursor, connection.vendor)
+        bump_data_version(using)
 
 
 def build(index, cursor, vendor: str) -> None:
@@ -66,6 +72,9 @@ def sync_indexes(using: str = "default", *, verbosity: int = 1, stdout=None) -> 
             if not index.is_current(cursor, vendor):
                 build(index, cursor, vendor)
                 built.append(index.table)
+        # A migrate that stops before the data version's table exists has no page cached under it either.
+        if built and DataVersion._meta.db_table in tables:
+            bump_data_version(using)
     if built and verbosity >= 1 and stdout is not None:
         stdout.write(f"  Full-text search indexes built: {', '.join(built)}\n")
     return built

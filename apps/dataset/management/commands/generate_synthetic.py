@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from apps.changes.log import log_existing_records
-from apps.core.caching import bump_data_version
+from apps.core.data_version import bump_data_version
 from apps.core.search.maintenance import rebuild_indexes
 from apps.dataset.bulkload import BulkWriter
 from apps.dataset.synthetic import (
@@ -79,8 +79,8 @@ class Command(BaseCommand):
             logged = log_existing_records(using=using)
             # Nor versions, which the SQLite search copies follow: rebuild them from the tables.
             rebuild_indexes(using)
-        # Raw inserts send no model signals: invalidate cached API responses explicitly.
-        bump_data_version()
+            # Raw inserts send no model signals: invalidate cached API responses explicitly.
+            bump_data_version(using)
         elapsed = time.perf_counter() - started
 
         vendor = connections[using].vendor
