@@ -5,9 +5,10 @@ Nothing is registered here; each app registers its own models in its ``admin.py`
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from .partial_dates import PartialDate
@@ -58,13 +59,30 @@ class CuratedAdmin(SimpleHistoryAdmin):
         fields = flatten_fieldsets(self.get_fieldsets(request, obj))
         return readonly + tuple(field for field in fields if field not in readonly)
 
+    def history_view(self, request, object_id, extra_context=None):
+        self.key_or_404(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.key_or_404(object_id)
+        self.key_or_404(version_id, self.model.history.model)
         # simple_history checks only the view-history permission here, then saves any POST: a reviewer could revert.
         if request.method == "POST":
             obj = self.get_object(request, unquote(object_id))
             if not (self.has_change_permission(request, obj) and self.has_change_history_permission(request, obj)):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def key_or_404(self, value: str, model=None):
+        """``value`` from an address as ``model``'s primary key (this admin's model by default), or a 404.
+
+        simple_history's pages pass the address's text straight to a query, so "abc" or "53/change" (a page address
+        cut short) was a 500; Django's own pages check it as ``get_object()`` does.
+        """
+        try:
+            return (model or self.model)._meta.pk.to_python(unquote(value))
+        except ValidationError:
+            raise Http404(f"No {(model or self.model)._meta.verbose_name} has the key {value!r}.") from None
 
 
 class CitationCountMixin:

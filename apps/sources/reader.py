@@ -15,8 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -278,7 +277,9 @@ class ReaderAdminMixin:
         ]
 
     def _source(self, request, object_id) -> Source:
-        source = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
+        source = self.get_object(request, unquote(object_id))
+        if source is None:
+            raise Http404(f"No source has the key {object_id!r}.")
         if not self.has_view_or_change_permission(request, source):
             raise PermissionDenied
         return source
