@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from .partial_dates import PartialDate
+from .partial_dates import PartialDate, PartialDateFormField, is_partial_date
 
 # Curated records are removed one at a time, on purpose, from their delete page: a bulk delete of a filtered
 # changelist is the easiest way to lose a day of curation.
@@ -30,6 +30,11 @@ class CuratedAdmin(SimpleHistoryAdmin):
     history_list_per_page = 50
     # A source's address typed without a scheme ("www.example.org/x") is taken as https, the default from Django 6.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if is_partial_date(db_field):
+            kwargs.setdefault("form_class", PartialDateFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         """The declared fieldsets, then any editable field they do not name, so a field added to a model is on its
