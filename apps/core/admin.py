@@ -102,6 +102,19 @@ class CitationCountMixin:
         return obj.citation_count
 
 
+def titled(title: str, filter_class=admin.RelatedOnlyFieldListFilter):
+    """A list filter of a field under a title of its own: "By source" for a record's ``sources``, "By statement's
+    stance" beside a citation's own "By stance" (Django titles a filter by the field's name alone)."""
+
+    class TitledFilter(filter_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    TitledFilter.__name__ = f"{filter_class.__name__}Titled"
+    return TitledFilter
+
+
 def partial_date_column(field: str, description: str):
     """A changelist column showing a partial date as precisely as it is known ("March 2021", "1992").
 

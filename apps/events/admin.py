@@ -12,9 +12,15 @@ from apps.core.admin import (
     curation_fieldset,
     partial_date_column,
     partial_date_row,
+    titled,
 )
 from apps.curation.imports import CuratedImportMixin
-from apps.sources.admin import CitationAdmin, RequiredCitationInline
+from apps.sources.admin import (
+    CITATION_SOURCE_FILTER,
+    RECORD_SOURCE_FILTER,
+    CitationAdmin,
+    RequiredCitationInline,
+)
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
 from .models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -75,7 +81,7 @@ class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
     resource_classes = [EventResource]
     formats = [CSV]
     list_display = ("slug", "title", "type", "date_display", "treaty", "citation_count")
-    list_filter = ("type", "treaty", "date_precision", "states")
+    list_filter = ("type", "treaty", "date_precision", "states", RECORD_SOURCE_FILTER)
     search_fields = ("slug", "title", "description", "location", "citations__quote")
     list_select_related = ("treaty",)
     autocomplete_fields = ("treaty",)
@@ -105,7 +111,7 @@ class StatementAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
     resource_classes = [StatementResource]
     formats = [CSV]
     list_display = ("slug", "speaker", "on_behalf_of", "kind", "stance", "date_display", "treaty", "citation_count")
-    list_filter = ("stance", "kind", "treaty", "on_behalf_of", "date_precision", "is_verbatim")
+    list_filter = ("stance", "kind", "treaty", "on_behalf_of", "date_precision", "is_verbatim", RECORD_SOURCE_FILTER)
     search_fields = ("slug", "speaker", "speaker_title", "text", "citations__quote")
     list_select_related = ("on_behalf_of", "treaty")
     autocomplete_fields = ("on_behalf_of", "joint_with", "mentions", "treaty", "responds_to")
@@ -150,13 +156,18 @@ class EventParticipantAdmin(CuratedAdmin):
 @admin.register(EventCitation)
 class EventCitationAdmin(CitationAdmin):
     cited_field = "event"
-    list_filter = ("stance", "event__treaty", "event__type")
+    list_filter = ("stance", CITATION_SOURCE_FILTER, "event__treaty", "event__type")
 
 
 @admin.register(StatementCitation)
 class StatementCitationAdmin(CitationAdmin):
     cited_field = "statement"
-    list_filter = ("stance", "statement__treaty", "statement__stance")
+    list_filter = (
+        "stance",
+        CITATION_SOURCE_FILTER,
+        "statement__treaty",
+        ("statement__stance", titled("statement's stance", admin.ChoicesFieldListFilter)),
+    )
 
 
 def _add_url(model) -> str:

@@ -14,7 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
 
-from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
+from apps.core.admin import (
+    TIMESTAMPS,
+    CuratedAdmin,
+    curation_fieldset,
+    partial_date_column,
+    partial_date_row,
+    titled,
+)
 
 from . import documents
 from .choices import CitationStance
@@ -22,6 +29,11 @@ from .citations import RELATION, check_supported
 from .models import ParagraphDecision, Source
 from .reader import ReaderAdminMixin, citation_prefill
 from .services import source_text_check, source_text_set
+
+# "By source" on a list of citations, and on a cited record's list through its citations (its ``sources``), both
+# offering only the sources cited there.
+CITATION_SOURCE_FILTER = ("source", admin.RelatedOnlyFieldListFilter)
+RECORD_SOURCE_FILTER = ("sources", titled("source"))
 
 
 class RequiredCitationFormSet(BaseInlineFormSet):
@@ -146,7 +158,7 @@ class CitationAdmin(VerifiedMixin, CuratedAdmin):
     form = CitationAdminForm
 
     list_display = ("source", "cited", "quote_excerpt", "locator", "stance", "verified")
-    list_filter = ("stance", ("source__has_text", admin.BooleanFieldListFilter))
+    list_filter = ("stance", CITATION_SOURCE_FILTER, ("source__has_text", admin.BooleanFieldListFilter))
     search_fields = ("quote", "note", "locator", "source__slug", "source__title")
     list_select_related = ("source",)
 
