@@ -1,32 +1,34 @@
-"""Admin edits come back to the fixtures as small diffs: load the dataset, edit in the admin, export, compare."""
+"""Admin edits come back to a release as small diffs: load the dataset, edit in the admin, write, compare."""
 
 import difflib
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
-from apps.curation.history import LOAD_REASON
-from apps.dataset.fixtures import dataset_labels, default_fixtures_dir, fixture_path
+from apps.dataset.fixtures import default_fixtures_dir
 from apps.events.models import Event, Statement
+from apps.releases import package as packages
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 
 
-def _export_diff(tmp_path) -> dict[str, list[str]]:
-    """The changed lines of each exported fixture file against the committed one, by file name."""
-    call_command("export_dataset", output=tmp_path, verbosity=0)
+def _export_diff() -> dict[str, list[str]]:
+    """The changed lines of each resource's JSON file, written from the database as a release writes it, against the
+    committed release's, by resource name."""
+    committed = packages.read(default_fixtures_dir())
+    written = packages.build(packages.Snapshot.of_database(), [], {"name": "", "version": ""})
     diffs = {}
-    for label in dataset_labels():
-        committed = fixture_path(default_fixtures_dir(), label).read_text(encoding="utf-8").splitlines()
-        exported = fixture_path(tmp_path, label).read_text(encoding="utf-8").splitlines()
+    for resource in packages.resources():
+        name = f"{resource.name}.json"
+        before = committed.files[name].decode("utf-8").splitlines()
+        after = written.files[name].decode("utf-8").splitlines()
         changed = [
             line
-            for line in difflib.unified_diff(committed, exported, lineterm="", n=0)
+            for line in difflib.unified_diff(before, after, lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))
         ]
         if changed:
-            diffs[label] = changed
+            diffs[resource.name] = changed
     return diffs
 
 
@@ -46,24 +48,23 @@ def test_loaded_records_have_their_load_in_history(dataset):
     """Right after a load, each record's history is the one loaded version, with no user."""
     event = Event.objects.order_by("slug").first()
     assert [(r.history_type, r.history_user, r.history_change_reason) for r in event.history.all()] == [
-        ("+", None, LOAD_REASON)
+        ("+", None, "Loaded from dataset 1.0.0")
     ]
 
 
 @pytest.mark.parametrize("model", [Source, State, Treaty, Membership, Event, Statement], ids=lambda m: m.__name__)
-def test_saving_unchanged_through_the_admin_changes_only_updated_at(
-    model, dataset, curator_client, admin_form_data, tmp_path
-):
-    """A record saved through its admin page as loaded exports as it was, but for its modification time."""
+def test_saving_unchanged_through_the_admin_changes_only_updated_at(model, dataset, curator_client, admin_form_data):
+    """A record saved through its admin page as loaded is written as it was, but for its modification time."""
     # The record with the most relations and text fields of its kind is the most likely to be perturbed by a form.
     obj = max(model.objects.all(), key=lambda o: (len(str(o.__dict__)), o.pk))
     _save_through_admin(curator_client, admin_form_data, obj)
-    diffs = _export_diff(tmp_path)
-    assert list(diffs) == [model._meta.label_lower]
-    assert _changed_keys(diffs[model._meta.label_lower]) == [("-", "updated_at"), ("+", "updated_at")]
+    diffs = _export_diff()
+    name = packages.Resource(model).name
+    assert list(diffs) == [name]
+    assert _changed_keys(diffs[name]) == [("-", "updated_at"), ("+", "updated_at")]
 
 
-def test_an_admin_edit_is_exactly_its_diff_and_a_revert_undoes_it(dataset, curator_client, admin_form_data, tmp_path):
+def test_an_admin_edit_is_exactly_its_diff_and_a_revert_undoes_it(dataset, curator_client, admin_form_data):
     """Editing an event's title shows as that title line (and updated_at); reverting it from history leaves only
     updated_at changed."""
     event = (
@@ -75,18 +76,18 @@ def test_an_admin_edit_is_exactly_its_diff_and_a_revert_undoes_it(dataset, curat
     loaded_version = event.history.get()
     _save_through_admin(curator_client, admin_form_data, event, title="A curator's corrected title")
 
-    diffs = _export_diff(tmp_path / "edited")
-    assert list(diffs) == ["events.event"]
-    assert sorted(_changed_keys(diffs["events.event"])) == [
+    diffs = _export_diff()
+    assert list(diffs) == ["events"]
+    assert sorted(_changed_keys(diffs["events"])) == [
         ("+", "title"),
         ("+", "updated_at"),
         ("-", "title"),
         ("-", "updated_at"),
     ]
-    assert f'-      "title": "{old_title}",' in diffs["events.event"]
-    assert '+      "title": "A curator\'s corrected title",' in diffs["events.event"]
+    assert f'-    "title": "{old_title}",' in diffs["events"]
+    assert '+    "title": "A curator\'s corrected title",' in diffs["events"]
 
     url = reverse("admin:events_event_simple_history", args=[event.pk, loaded_version.history_id])
     assert curator_client.post(url, admin_form_data(curator_client.get(url))).status_code == 302
-    diffs = _export_diff(tmp_path / "reverted")
-    assert _changed_keys(diffs["events.event"]) == [("-", "updated_at"), ("+", "updated_at")]
+    diffs = _export_diff()
+    assert _changed_keys(diffs["events"]) == [("-", "updated_at"), ("+", "updated_at")]

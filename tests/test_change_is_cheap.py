@@ -2,8 +2,8 @@
 
 Done for real, as a maintainer would, in a throwaway copy of this checkout: one optional text field is added to
 ``Event``, the migrations are generated, and then the copy migrates a new database (PostgreSQL when the suite runs
-there, else SQLite), loads the dataset, exports it unchanged, generates synthetic data, and passes the test modules
-that the field could break (fixtures, CSV, history, admin forms). The first cut of the read path
+there, else SQLite), loads the dataset, releases it with the new column, generates synthetic data, and passes the
+test modules that the field could break (fixtures, CSV, history, admin forms). The first cut of the read path
 failed the migrate step on SQLite (database triggers naming the event table) and the generator and a CSV test after
 it; this test would have caught each of them.
 """
@@ -107,10 +107,17 @@ def test_adding_a_field_to_event_is_one_line_plus_makemigrations(tmp_path, datab
             ).fetchone()
         assert found, "migrate did not add the column on PostgreSQL"
     run(*manage, "load_dataset", "--no-migrate", "-v0")
-    # No fixture file changes: the new field holds its default everywhere.
-    run(*manage, "export_dataset", "--output", str(tmp_path / "exported"))
-    for exported in (tmp_path / "exported").iterdir():
-        assert exported.read_bytes() == (checkout / "fixtures" / exported.name).read_bytes(), exported.name
+    # The next release has the new column, at its default everywhere: no record changed, no other file differs.
+    out = run(*manage, "release", "1.0.1", "--output", str(tmp_path / "released"))
+    assert "0 records changed since 1.0.0" in out, out
+    released = tmp_path / "released"
+    assert (released / "events.csv").read_text().splitlines()[0].startswith("slug,outcome,type,")
+    changed = {
+        path.name
+        for path in released.iterdir()
+        if path.read_bytes() != (checkout / "fixtures" / path.name).read_bytes()
+    }
+    assert changed == {"events.csv", "events.json", "datapackage.json", "changes.csv", "changes.json"}
     run(*manage, "generate_synthetic", "--events", "200", "--append", "-v0")
 
     # The suite's own checks of fixtures, CSV, history and admin forms, run in the copy (its test database is

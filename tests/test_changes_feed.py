@@ -3,7 +3,6 @@ cursor. The contract is tested as a property: a mirror that starts empty and rep
 lists, whatever sequence of writes went through the API, the admin and ``load_dataset``."""
 
 import itertools
-import json
 import tempfile
 from importlib import import_module
 from pathlib import Path
@@ -21,8 +20,8 @@ from hypothesis import strategies as st
 from apps.changes.api import encode_cursor
 from apps.changes.log import log_existing_records, parts, resource_named, resources
 from apps.changes.models import Change
-from apps.dataset.fixtures import export_dataset
 from apps.events.models import Event
+from apps.releases import package as packages
 from apps.sources.models import Source
 from apps.treaties.models import State
 
@@ -271,29 +270,34 @@ class Writer:
         assert response.status_code == 302 or b"would require deleting the following protected" in response.content
 
     def load(self, index: int) -> None:
-        """Export the database, edit the files as a curator would, and load them back with load_dataset."""
+        """Write the database as a release package, edit its rows as a curator would, and load it back with
+        load_dataset, replacing the working copy (the package holds every change made since, and the edits)."""
+        rows = packages.Snapshot.of_database().rows
+        n = next(_names)
+        sources = rows["sources"]
+        sources[index % len(sources)]["title"] = f"Loaded {n}"
+        code = "".join(chr(65 + (n * 7 // 26**i) % 26) for i in (2, 1, 0))
+        if not State.objects.filter(code=code).exists():
+            moment = "2024-01-01T00:00:00Z"
+            states = packages.Resource(State)
+            rows[states.name].append(
+                states.defaults()
+                | {
+                    "code": code,
+                    "name": f"Loaded state {n}",
+                    "kind": "state",
+                    "created_at": moment,
+                    "updated_at": moment,
+                }
+            )
+        citations = rows["event-citations"]
+        if citations:
+            # Only a citation changes: an update of its event, though the event itself is not saved.
+            citations[index % len(citations)]["note"] = f"Loaded note {n}"
+        metadata = {"name": "treaty-api", "version": f"0.0.{n}", "created": "2024-01-01T00:00:00Z"}
         with tempfile.TemporaryDirectory() as directory:
-            export_dataset(Path(directory))
-            n = next(_names)
-            sources = Path(directory) / "sources.source.json"
-            records = json.loads(sources.read_text())
-            records[index % len(records)]["fields"]["title"] = f"Loaded {n}"
-            sources.write_text(json.dumps(records))
-            states = Path(directory) / "treaties.state.json"
-            records = json.loads(states.read_text())
-            code = "".join(chr(65 + (n * 7 // 26**i) % 26) for i in (2, 1, 0))
-            if not State.objects.filter(code=code).exists():
-                moment = "2024-01-01T00:00:00Z"
-                fields = {"code": code, "name": f"Loaded state {n}", "created_at": moment, "updated_at": moment}
-                records.append({"model": "treaties.state", "fields": fields})
-            states.write_text(json.dumps(records))
-            citations = Path(directory) / "events.eventcitation.json"
-            records = json.loads(citations.read_text())
-            if records:
-                # Only a citation changes: an update of its event, though the event itself is not saved.
-                records[index % len(records)]["fields"]["note"] = f"Loaded note {n}"
-                citations.write_text(json.dumps(records))
-            call_command("load_dataset", fixtures=Path(directory), no_migrate=True, verbosity=0)
+            packages.build(packages.Snapshot(rows), [], metadata).write(Path(directory))
+            call_command("load_dataset", fixtures=Path(directory), no_migrate=True, replace=True, verbosity=0)
 
 
 STEPS = st.lists(

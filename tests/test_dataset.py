@@ -1,17 +1,19 @@
 """The committed dataset: it loads into an empty database, validates, exports byte for byte, and states key facts."""
 
 import datetime
+import json
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.dataset.fixtures import dataset_labels, default_fixtures_dir, fixture_path, serialize_model
+from apps.dataset.fixtures import default_fixtures_dir
 from apps.dataset.validation import validate
 from apps.events.models import Event, Statement
+from apps.releases import package as packages
+from apps.releases.services import package_rows, write_rows
 from apps.sources import documents
 from apps.sources.models import Source, citation_models
 from apps.treaties.models import Membership, State, Treaty
@@ -20,25 +22,23 @@ D = datetime.date
 
 
 def test_fixtures_load_into_an_empty_database(db):
-    """load_dataset (migrations included) fills every dataset model from the committed fixtures."""
+    """load_dataset (migrations included) fills every dataset model from the committed release."""
     assert Event.objects.count() == 0
     call_command("load_dataset", verbosity=0)
-    for label in dataset_labels():
-        assert apps.get_model(label).objects.exists(), label
+    for resource in packages.resources():
+        assert resource.model.objects.exists(), resource.name
 
 
-def test_load_dataset_names_missing_fixture_files(db, tmp_path):
-    with pytest.raises(
-        CommandError, match=r"Missing fixture files \(run export_dataset to write them\): .*sources\.source\.json"
-    ):
+def test_load_dataset_names_the_missing_package(db, tmp_path):
+    with pytest.raises(CommandError, match=r"datapackage\.json not found: the dataset's package starts with its"):
         call_command("load_dataset", fixtures=tmp_path, no_migrate=True)
 
 
-def test_loading_twice_updates_in_place(dataset):
-    """Records are matched by natural key, so a second load duplicates nothing."""
-    counts = {label: apps.get_model(label).objects.count() for label in dataset_labels()}
+def test_loading_twice_loads_nothing_the_second_time_and_says_so(dataset, capsys):
+    counts = {resource.name: resource.model.objects.count() for resource in packages.resources()}
     call_command("load_dataset", no_migrate=True, verbosity=0)
-    assert counts == {label: apps.get_model(label).objects.count() for label in dataset_labels()}
+    assert capsys.readouterr().out == "dataset 1.0.0 already loaded; 0 records changed since; nothing reloaded\n"
+    assert counts == {resource.name: resource.model.objects.count() for resource in packages.resources()}
 
 
 def test_validator_passes_on_the_fixtures(dataset):
@@ -55,24 +55,39 @@ def test_validate_dataset_command_reports_success(dataset, capsys):
     assert "Dataset valid: no problems found." in capsys.readouterr().out
 
 
-def test_export_reproduces_the_committed_fixtures_byte_for_byte(dataset, tmp_path):
-    """load then export gives exactly the committed files, so a curator's export diffs only what they changed."""
-    call_command("export_dataset", output=tmp_path, verbosity=0)
-    for label in dataset_labels():
-        exported = fixture_path(tmp_path, label).read_bytes()
-        assert exported == fixture_path(default_fixtures_dir(), label).read_bytes(), label
-    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
-        path.name for path in default_fixtures_dir().glob("*.json")
-    )
+def test_the_committed_fixtures_are_the_release_the_writer_makes_of_them_byte_for_byte(dataset):
+    """fixtures/ is the latest release, written by the release's code: loading it and writing the database again
+    gives the same files, byte for byte (datapackage.json too, once its creation time is the same). A field added
+    to a model since is a new column, at its default in every row, and only its resource's files differ."""
+    committed = packages.read(default_fixtures_dir())
+    rows = package_rows(committed)
+    snapshot = packages.Snapshot.of_database()
+    changed_columns = set()
+    for resource in packages.resources():
+        added = [c.name for c in resource.columns if rows[resource.name] and c.name not in rows[resource.name][0]]
+        defaults = resource.defaults()
+        for row in snapshot.rows[resource.name]:
+            assert {name: row.pop(name) for name in added} == {name: defaults[name] for name in added}
+        assert snapshot.rows[resource.name] == rows[resource.name], resource.name
+        if added:
+            changed_columns |= {f"{resource.name}.csv", f"{resource.name}.json", packages.DESCRIPTOR}
+    metadata = {key: value for key, value in committed.descriptor.items() if key != "resources"}
+    again = packages.build(packages.Snapshot.of_database(), committed.json_rows(packages.CHANGES), metadata)
+    assert sorted(again.files) == sorted(committed.files)
+    for name, data in committed.files.items():
+        if name not in changed_columns:
+            assert again.files[name] == data, name
 
 
 def test_fixtures_are_utf8_indented_and_use_natural_keys_only():
-    for label in dataset_labels():
-        text = fixture_path(default_fixtures_dir(), label).read_text(encoding="utf-8")
-        assert text.endswith("]\n")
-        assert '\n  {\n    "model": ' in text or text == "[]\n"
-        assert '"pk":' not in text, f"{label} carries row numbers"
-        assert "\\u2019" not in text, f"{label} escapes non-ASCII characters"
+    committed = packages.read(default_fixtures_dir())
+    for name, data in committed.files.items():
+        text = data.decode("utf-8")
+        assert text.endswith("\n"), name
+        assert "\\u2019" not in text, f"{name} escapes non-ASCII characters"
+        if name.endswith(".json") and name != "datapackage.json":
+            assert text.startswith("[\n  {\n") or text == "[]\n", name
+            assert '"id":' not in text and '"pk":' not in text, f"{name} carries row numbers"
 
 
 # --- Key facts, as a researcher would ask them through the ORM ---------------------------------------------------
@@ -213,18 +228,19 @@ def test_states_named_only_in_passing_are_reached_through_the_statements_naming_
     ]
 
 
-def test_export_is_stable_for_times_within_a_millisecond_of_the_second(dataset, tmp_path):
-    """A record saved 0.5 ms past a second exports, loads and exports again to the same bytes."""
+def test_a_release_is_stable_for_times_within_a_millisecond_of_the_second(dataset):
+    """A record saved 0.5 ms past a second is written, loaded and written again to the same bytes."""
     state = State.objects.get(code="CHN")
     State.objects.filter(pk=state.pk).update(
         updated_at=datetime.datetime(2026, 11, 22, 9, 0, 7, 500, tzinfo=datetime.UTC)
     )
-    first = serialize_model(State)
-    fixture = tmp_path / "treaties.state.json"
-    fixture.write_text(first, encoding="utf-8")
-    call_command("loaddata", str(fixture), verbosity=0)
-    assert '"updated_at": "2026-11-22T09:00:07Z"' in first
-    assert serialize_model(State) == first
+    states = next(resource for resource in packages.resources() if resource.model is State)
+    first = packages.json_file(states.rows())
+    assert b'"updated_at": "2026-11-22T09:00:07Z"' in first
+    rows = package_rows(packages.read(default_fixtures_dir()))
+    rows[states.name] = json.loads(first)
+    write_rows(rows, "A test of times")
+    assert packages.json_file(states.rows()) == first
 
 
 def test_every_citation_of_the_dataset_carries_selectors_that_match_its_document(dataset):

@@ -1,14 +1,13 @@
 """validate_dataset fails, with a message naming the record and the fix, on deliberately broken copies of the data."""
 
+import copy
 import datetime
-import json
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -16,9 +15,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import CheckConstraint
 
 from apps.core.registry import dataset_models
-from apps.dataset.fixtures import default_fixtures_dir, fixture_path
+from apps.dataset.fixtures import default_fixtures_dir
 from apps.dataset.validation import check_records, citation_models, key_of, validate
 from apps.events.models import Event
+from apps.releases import package as packages
+from apps.releases.services import package_rows, write_rows
 from apps.sources.documents import sha256
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State
@@ -38,48 +39,34 @@ def _fixtures_once(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def broken_copy(_fixtures_once, db, tmp_path):
-    """Let the test edit one fixture file's records, bring the database to what loading that copy would give, and
-    return the validator's problems.
+def broken_copy(_fixtures_once, db):
+    """Let the test edit one resource's rows of the committed release, bring the database to what loading that copy
+    would give (the release's own writer, loading only what differs), and return the validator's problems.
 
-    Loading the whole copy took 3-5 s a test; the committed fixtures are loaded once for the module instead, and
-    the edit is applied as a load applies it: the changed and added records are loaded (matched by natural key) and
-    the removed ones deleted. A removed record that others refer to would cascade where a load of the copy would
-    fail, so that is refused.
+    Loading the whole copy took 3-5 s a test; the committed release is loaded once for the module instead.
     """
 
-    def build(label: str, edit) -> list[str]:
-        path = fixture_path(default_fixtures_dir(), label)
-        committed = json.loads(path.read_text(encoding="utf-8"))
-        records = edit(json.loads(path.read_text(encoding="utf-8")))
-        unchanged = {json.dumps(record, sort_keys=True) for record in committed}
-        changed = [record for record in records if json.dumps(record, sort_keys=True) not in unchanged]
-        kept = {obj.object.pk for obj in serializers.deserialize("python", records)}
+    def build(resource: str, edit) -> list[str]:
+        rows = package_rows(packages.read(default_fixtures_dir()))
+        rows[resource] = edit(copy.deepcopy(rows[resource]))
         with transaction.atomic():
-            for obj in serializers.deserialize("python", committed):
-                if obj.object.pk not in kept:
-                    deleted, _ = obj.object.delete()
-                    assert deleted == 1, f"removing {obj.object!r} deleted {deleted} records: load a full copy"
-            if changed:
-                copy = tmp_path / path.name
-                copy.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
-                call_command("loaddata", str(copy), verbosity=0)
+            write_rows(rows, "A broken copy, for a test")
         return [str(problem) for problem in validate(documents_dir=DOCUMENTS).problems]
 
     return build
 
 
-# Raw fixture loading keeps timestamps as given, so a record added by hand must carry them.
+# Raw loading keeps timestamps as given, so a record added by hand must carry them.
 STAMPS = {"created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"}
 
 
-def _without(records, predicate):
-    return [record for record in records if not predicate(record["fields"])]
+def _without(rows, predicate):
+    return [row for row in rows if not predicate(row)]
 
 
 def test_uncited_event_is_reported(broken_copy):
     slug = "center-2019-military-exercise-2019-09"
-    problems = broken_copy("events.eventcitation", lambda records: _without(records, lambda f: f["event"] == [slug]))
+    problems = broken_copy("event-citations", lambda records: _without(records, lambda f: f["event"] == slug))
     assert problems == [
         f"events.event {slug}: has no citation that supports it. "
         "Fix: Add a citation (EventCitation) quoting the passage the record comes from."
@@ -89,11 +76,11 @@ def test_uncited_event_is_reported(broken_copy):
 def test_record_cited_only_by_a_contradicting_passage_counts_as_uncited(broken_copy):
     def only_contradicts(records):
         for record in records:
-            if record["fields"].get("treaty") == ["inf"]:
-                record["fields"].update(stance="contradicts", note="Disagrees.")
+            if record.get("treaty") == "inf":
+                record.update(stance="contradicts", note="Disagrees.")
         return records
 
-    problems = broken_copy("treaties.treatycitation", only_contradicts)
+    problems = broken_copy("treaty-citations", only_contradicts)
     assert problems == [
         "treaties.treaty inf: has no citation that supports it. "
         "Fix: Add a citation (TreatyCitation) quoting the passage the record comes from."
@@ -103,12 +90,12 @@ def test_record_cited_only_by_a_contradicting_passage_counts_as_uncited(broken_c
 def test_contradicting_citation_without_a_note_is_reported(broken_copy):
     def drop_note(records):
         for record in records:
-            fields = record["fields"]
-            if fields.get("stance") == "contradicts" and fields["event"] == ["inf-termination-2019-08"]:
+            fields = record
+            if fields.get("stance") == "contradicts" and fields["event"] == "inf-termination-2019-08":
                 fields["note"] = ""
         return records
 
-    problems = broken_copy("events.eventcitation", drop_note)
+    problems = broken_copy("event-citations", drop_note)
     assert len(problems) == 1
     assert problems[0].startswith("events.eventcitation inf-termination-2019-08 / us-leaves-open-skies-")
     assert "contradicting citation without a note." in problems[0]
@@ -118,11 +105,11 @@ def test_contradicting_citation_without_a_note_is_reported(broken_copy):
 def test_quote_missing_from_its_document_is_reported(broken_copy):
     def misquote(records):
         for record in records:
-            if record["fields"]["statement"] == ["peskov-regrets-us-withdrawal-2020-11-22"]:
-                record["fields"]["quote"] = record["fields"]["quote"].replace("’", "'")
+            if record["statement"] == "peskov-regrets-us-withdrawal-2020-11-22":
+                record["quote"] = record["quote"].replace("’", "'")
         return records
 
-    problems = broken_copy("events.statementcitation", misquote)
+    problems = broken_copy("statement-citations", misquote)
     assert len(problems) == 1
     assert problems[0].startswith("events.statementcitation peskov-regrets-us-withdrawal-2020-11-22 / ")
     assert "quote: Not found in '[No headline] US withdrawal" in problems[0]
@@ -136,11 +123,11 @@ def test_quotes_are_exact_and_a_respaced_one_is_shown_the_passage_it_means(broke
 
     def respace(records):
         for record in records:
-            if record["fields"]["event"] == ["center-2019-military-exercise-2019-09"]:
-                record["fields"]["quote"] = record["fields"]["quote"].replace(" ", "  \n ")
+            if record["event"] == "center-2019-military-exercise-2019-09":
+                record["quote"] = record["quote"].replace(" ", "  \n ")
         return records
 
-    [problem] = broken_copy("events.eventcitation", respace)
+    [problem] = broken_copy("event-citations", respace)
     assert 'Did you mean: "the Center-2019 drills, which were held in southern Russia' in problem
 
 
@@ -148,11 +135,11 @@ def test_quotes_are_exact_and_a_respaced_one_is_shown_the_passage_it_means(broke
 def test_a_stored_selector_that_disagrees_with_the_loaded_text_is_reported(broken_copy):
     def shift(records):
         for record in records:
-            if record["fields"]["event"] == ["center-2019-military-exercise-2019-09"]:
-                record["fields"]["locator"] = "para. 1"
+            if record["event"] == "center-2019-military-exercise-2019-09":
+                record["locator"] = "para. 1"
         return records
 
-    broken_copy("events.eventcitation", shift)
+    broken_copy("event-citations", shift)
     call_command("import_documents", DOCUMENTS, verbosity=0)  # recomputes: no problem left
     assert [str(problem) for problem in validate(documents_dir=DOCUMENTS).problems] == []
     citation = apps.get_model("events.eventcitation").objects.get(event__slug="center-2019-military-exercise-2019-09")
@@ -168,11 +155,11 @@ def test_a_stored_selector_that_disagrees_with_the_loaded_text_is_reported(broke
 def test_a_document_whose_hash_differs_is_reported(broken_copy, tmp_path):
     def rehash(records):
         for record in records:
-            if record["fields"]["slug"] == "us-will-not-return-to-open-skies-2021":
-                record["fields"]["text_sha256"] = "0" * 64
+            if record["slug"] == "us-will-not-return-to-open-skies-2021":
+                record["text_sha256"] = "0" * 64
         return records
 
-    problems = broken_copy("sources.source", rehash)
+    problems = broken_copy("sources", rehash)
     assert problems == [
         "sources.source us-will-not-return-to-open-skies-2021: 004_fc2920cf973e6254.txt has SHA-256 "
         f"{sha256((DOCUMENTS / '004_fc2920cf973e6254.txt').read_text(encoding='utf-8'))}, not the recorded "
@@ -183,11 +170,11 @@ def test_a_document_whose_hash_differs_is_reported(broken_copy, tmp_path):
 def test_membership_date_disagreeing_with_the_notice_event_is_reported_both_ways(broken_copy):
     def later_notice(records):
         for record in records:
-            if record["fields"]["slug"] == "open-skies-usa":
-                record["fields"]["withdrawal_notified_on"] = "2020-05-23"
+            if record["slug"] == "open-skies-usa":
+                record["withdrawal_notified_on"] = "2020-05-23"
         return records
 
-    problems = broken_copy("treaties.membership", later_notice)
+    problems = broken_copy("memberships", later_notice)
     assert problems == [
         "treaties.membership open-skies-usa: withdrawal notified on 2020-05-23 (day) but no withdrawal_notice event "
         "of USA in open-skies has that date and precision. Fix: Add the withdrawal_notice event (the state as actor), "
@@ -201,11 +188,11 @@ def test_membership_date_disagreeing_with_the_notice_event_is_reported_both_ways
 def test_effective_withdrawal_without_a_withdrawn_membership_is_reported(broken_copy):
     def still_active(records):
         for record in records:
-            if record["fields"]["slug"] == "inf-usa":
-                record["fields"].update(status="withdrawing", left_on=None, left_on_precision="")
+            if record["slug"] == "inf-usa":
+                record.update(status="withdrawing", left_on=None, left_on_precision="")
         return records
 
-    problems = broken_copy("treaties.membership", still_active)
+    problems = broken_copy("memberships", still_active)
     assert problems == [
         "events.event usa-inf-withdrawal-effective-2019-08: withdrawal_effective of USA in inf on 2019-08-01 (month) "
         "has no membership of USA in inf with that left_on. Fix: Give the membership 'inf-usa' the left_on (and "
@@ -215,7 +202,7 @@ def test_effective_withdrawal_without_a_withdrawn_membership_is_reported(broken_
 
 def test_withdrawal_event_without_an_actor_is_reported(broken_copy):
     slug = "rus-open-skies-withdrawal-announcement-2021-01"
-    problems = broken_copy("events.eventparticipant", lambda rows: _without(rows, lambda f: f["event"] == [slug]))
+    problems = broken_copy("event-participants", lambda rows: _without(rows, lambda f: f["event"] == slug))
     assert problems == [
         f"events.event {slug}: withdrawal_announcement event names no state as actor. "
         "Fix: Add the withdrawing state as a participant with role 'actor'."
@@ -223,11 +210,8 @@ def test_withdrawal_event_without_an_actor_is_reported(broken_copy):
 
 
 def test_state_that_nothing_refers_to_is_reported(broken_copy):
-    belarus = {
-        "model": "treaties.state",
-        "fields": {**STAMPS, "code": "BLR", "name": "Belarus", "aliases": [], "kind": "state"},
-    }
-    problems = broken_copy("treaties.state", lambda records: [*records, belarus])
+    belarus = {**STAMPS, "code": "BLR", "name": "Belarus", "aliases": [], "kind": "state"}
+    problems = broken_copy("states", lambda records: [*records, belarus])
     assert problems == [
         "treaties.state BLR: nothing refers to this state (no membership, event, statement or mention, depositary "
         "or successor). Fix: Add what the sources say about it, or remove it."
@@ -235,12 +219,9 @@ def test_state_that_nothing_refers_to_is_reported(broken_copy):
 
 
 def test_treaty_that_nothing_refers_to_is_reported(broken_copy):
-    who = {
-        "model": "treaties.treaty",
-        "fields": {**STAMPS, "slug": "who-constitution", "name": "Constitution of the WHO", "kind": "multilateral",
-                   "domain": "other", "status": "unknown", "depositaries": []},
-    }  # fmt: skip
-    problems = broken_copy("treaties.treaty", lambda records: [*records, who])
+    who = {**STAMPS, "slug": "who-constitution", "name": "Constitution of the WHO", "kind": "multilateral",
+           "domain": "other", "status": "unknown", "depositaries": []}  # fmt: skip
+    problems = broken_copy("treaties", lambda records: [*records, who])
     assert problems == [
         "treaties.treaty who-constitution: has no citation that supports it. "
         "Fix: Add a citation (TreatyCitation) quoting the passage the record comes from.",
@@ -252,11 +233,11 @@ def test_treaty_that_nothing_refers_to_is_reported(broken_copy):
 def test_record_failing_its_model_rules_is_reported(broken_copy):
     def bad_code(records):
         for record in records:
-            if record["fields"]["code"] == "CAN":
-                record["fields"]["aliases"] = ["Canada", "Canada"]
+            if record["code"] == "CAN":
+                record["aliases"] = ["Canada", "Canada"]
         return records
 
-    problems = broken_copy("treaties.state", bad_code)
+    problems = broken_copy("states", bad_code)
     assert problems == [
         "treaties.state CAN: aliases: Each alias is listed once. Fix: Correct the record so it passes.",
     ]
@@ -265,12 +246,12 @@ def test_record_failing_its_model_rules_is_reported(broken_copy):
 def test_bad_precision_date_is_refused_by_the_database_on_load(broken_copy):
     def mid_month(records):
         for record in records:
-            if record["fields"]["slug"] == "center-2019-military-exercise-2019-09":
-                record["fields"]["date"] = "2019-09-15"
+            if record["slug"] == "center-2019-military-exercise-2019-09":
+                record["date"] = "2019-09-15"
         return records
 
     with pytest.raises(IntegrityError, match="event_date_month_is_first_day|CHECK constraint failed"):
-        broken_copy("events.event", mid_month)
+        broken_copy("events", mid_month)
 
 
 @contextmanager
@@ -349,7 +330,7 @@ def test_missing_documents_directory_is_reported_not_passed_silently(_fixtures_o
 
 
 def test_command_lists_every_problem_then_exits_non_zero(broken_copy, capsys):
-    broken_copy("events.eventcitation", lambda records: _without(records, lambda f: f["event"][0].startswith("rus-")))
+    broken_copy("event-citations", lambda records: _without(records, lambda f: f["event"].startswith("rus-")))
     with pytest.raises(CommandError, match=r"^\d+ problem\(s\) in the dataset\.$"):
         call_command("validate_dataset", documents=DOCUMENTS)
     out = capsys.readouterr().out

@@ -50,7 +50,7 @@ def test_it_loads_nothing_from_elsewhere(front):
 
 
 def test_it_is_computed_once_per_data_version(client, open_skies, make_state, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get("/")
     with django_assert_num_queries(0):
         client.get("/")

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "apps.dataset",
     "apps.history",
     "apps.changes",
+    "apps.releases",
     "apps.front",
     # Last, so that its post_migrate role sync runs after every other app's permissions exist.
     "apps.curation",
@@ -276,6 +277,21 @@ LOGGING = {
 # Where the source documents are, so the dataset validator can find every cited quote in its document.
 SEED_DOCUMENTS_DIR = Path(os.environ.get("SEED_DOCUMENTS_DIR", BASE_DIR.parent / "shared" / "seeds"))
 
+# What every release's package and citation say of the dataset (the same on every machine, so not from the
+# environment). The licence covers the curated records; the short quotes in citations remain their authors' words.
+DATASET_NAME = "treaty-api"
+DATASET_TITLE = "Treaty API: arms-control treaty facts, each cited to its source"
+DATASET_DESCRIPTION = (
+    "A curated dataset of arms-control treaties (the Open Skies Treaty first): treaties, states, memberships, "
+    "events and statements, each cited to the passage of the source document it comes from."
+)
+DATASET_AUTHORS = ["Treaty API curators"]
+DATASET_LICENSE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}
+
 # --- Production hardening (python manage.py check --deploy is clean with DEBUG off; see the README) ---------------
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto; HTTPS-only cookies and redirects unless DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -391,6 +407,7 @@ SPECTACULAR_SETTINGS = {
     # Enum components named after the choices they come from, so generated clients keep stable type names.
     "ENUM_NAME_OVERRIDES": {
         "ChangeAction": "apps.changes.models.ChangeAction",
+        "ReleaseChangeAction": "apps.releases.models.ReleaseChangeAction",
         "DatePrecision": "apps.core.partial_dates.DatePrecision",
         "SourceKind": "apps.sources.choices.SourceKind",
         "CitationStance": "apps.sources.choices.CitationStance",

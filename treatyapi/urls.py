@@ -9,7 +9,8 @@ from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
 from apps.core.api.views import APIRootView, OfflineRedocView, SchemaView
 from apps.events.api import urls as events_api
-from apps.front.views import front_page
+from apps.front.views import favicon, front_page
+from apps.releases.api import urls as releases_api
 from apps.sources.api import urls as sources_api
 from apps.treaties.api import urls as treaties_api
 
@@ -31,6 +32,7 @@ api_urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", OfflineRedocView.as_view(url_name="schema"), name="redoc"),
     path("changes/", ChangesView.as_view(), name="changes"),
+    *releases_api.urlpatterns,
     *events_api.urlpatterns,
     *csv_urlpatterns,
     *router.urls,
@@ -39,6 +41,7 @@ api_urlpatterns = [
 urlpatterns = [
     # The front page, for people; also where the admin's "View site" link leads (admin.site.site_url is "/").
     path("", front_page, name="front"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include(api_urlpatterns)),
 ]

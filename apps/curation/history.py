@@ -36,7 +36,7 @@ def record_fixture_load(sender, instance, created, raw, using, **kwargs) -> None
         history_instance=version,
         history_date=version.history_date,
         history_user=None,
-        history_change_reason=LOAD_REASON,
+        history_change_reason=version.history_change_reason,
         using=using,
     )
 

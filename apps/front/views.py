@@ -4,14 +4,19 @@ Server-rendered from one template with its style inline (no external assets). Th
 kept in the shared cache under the data version, so the page is recomputed only after a write to the dataset.
 """
 
+from pathlib import Path
+
 from django.core.cache import cache
 from django.db.models import Count, Max
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from apps.changes.models import Change
 from apps.core.caching import data_version
 from apps.events.models import Event, Statement
+from apps.releases import citation
+from apps.releases.models import Release
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 
@@ -41,6 +46,7 @@ def dataset_summary() -> dict:
             model.objects.aggregate(last=Max("updated_at"))["last"] for model in (Treaty, State, Event, Statement)
         ]
         last_change = max((moment for moment in moments if moment is not None), default=None)
+    latest = Release.objects.order_by("-id").values("version", "created_at", "archive_sha256").first()
     return {
         "treaties": treaties,
         "totals": {
@@ -52,12 +58,35 @@ def dataset_summary() -> dict:
             "statements": sum(counts["statements"].values()),
         },
         "last_change": last_change,
+        # A new release bumps the data version too, so the cached summary names the latest one.
+        "release": latest
+        and {"version": latest["version"], "created": latest["created_at"], "sha256": latest["archive_sha256"]},
+    }
+
+
+def release_links(request, release: dict | None) -> dict | None:
+    """The latest release (from the summary) with its addresses and citation; None before the first release."""
+    if release is None:
+        return None
+
+    def link(name: str) -> str:
+        return request.build_absolute_uri(reverse(name, kwargs={"version": release["version"]}))
+
+    cited = Release(version=release["version"], created_at=release["created"], archive_sha256=release["sha256"])
+    return {
+        **release,
+        "url": link("release-detail"),
+        "archive": link("release-archive"),
+        "csl_json": link("release-citation-csl"),
+        "bibtex": link("release-citation-bibtex"),
+        "citation": citation.text(cited, link("release-detail")),
     }
 
 
 def front_page(request):
     summary = cache.get_or_set(f"treatyapi:front:{data_version()}", dataset_summary, timeout=3600)
     links = {
+        "releases": reverse("release-list"),
         "api": reverse("api-root"),
         "docs": reverse("swagger-ui"),
         "redoc": reverse("redoc"),
@@ -68,5 +97,20 @@ def front_page(request):
     return render(
         request,
         "front/index.html",
-        {**summary, "links": links, "site_url": request.build_absolute_uri("/")},
+        {
+            **summary,
+            "links": links,
+            "site_url": request.build_absolute_uri("/"),
+            "release": release_links(request, summary["release"]),
+        },
+    )
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "front" / "favicon.ico"
+
+
+def favicon(request):
+    """The site's icon at /favicon.ico, where every browser asks for it (the admin and docs pages included)."""
+    return HttpResponse(
+        FAVICON.read_bytes(), content_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"}
     )

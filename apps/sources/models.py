@@ -123,6 +123,11 @@ class Source(TimeStampedModel):
 class CitationManager(models.Manager):
     """Looks a citation up by (cited record's slug, source slug, quote), its natural key."""
 
+    @property
+    def key_fields(self) -> tuple[str, str, str]:
+        """The natural key's lookups, as ``NaturalKeyManager.key_fields`` gives them (the data package's key)."""
+        return (f"{self.model.cited_field}__slug", "source__slug", "quote")
+
     def get_by_natural_key(self, cited_slug: str, source_slug: str, quote: str):
         return self.get(**{f"{self.model.cited_field}__slug": cited_slug, "source__slug": source_slug, "quote": quote})
 
@@ -253,6 +258,8 @@ def citation_models() -> list[type[Citation]]:
 
 class ParagraphDecisionManager(models.Manager):
     """Looks a decision up by (source slug, paragraph), its natural key."""
+
+    key_fields = ("source__slug", "paragraph")
 
     def get_by_natural_key(self, source_slug: str, paragraph: int):
         return self.get(source__slug=source_slug, paragraph=paragraph)

@@ -111,20 +111,21 @@ class ImportReport:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def documents_import(*, directory: Path) -> ImportReport:
+def documents_import(*, directory: Path, sources=None) -> ImportReport:
     """Load each source's document from ``directory`` (the file its ``document`` names), each source all or nothing.
+
+    ``sources`` (a queryset) narrows it to those sources; files named by no source are reported either way.
 
     Files no source names and sources whose file is missing are reported, not errors; a file that cannot be read,
     whose hash differs from the dataset's or that its citations do not fit is an error for that source.
     """
     directory = Path(directory)
     report = ImportReport()
-    named = set()
-    for source in Source.objects.order_by("slug"):
+    named = set(Source.objects.exclude(document="").values_list("document", flat=True))
+    for source in (Source.objects.all() if sources is None else sources).order_by("slug"):
         if not source.document:
             report.sources_without_file.append(f"{source.slug} (names no document)")
             continue
-        named.add(source.document)
         try:
             path = documents.document_path(directory, source.document)
         except documents.DocumentNameError as error:

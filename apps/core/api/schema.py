@@ -76,6 +76,10 @@ class AutoSchema(SpectacularAutoSchema):
         """A list at its CSV path (``/api/events.csv``): CSV is its only representation."""
         return self._action() == "list" and [renderer.format for renderer in self.view.get_renderers()] == ["csv"]
 
+    def _offers_csv(self) -> bool:
+        """A list that also answers ``format=csv`` (every dataset list; not, e.g., the releases)."""
+        return self._action() == "list" and "csv" in [renderer.format for renderer in self.view.get_renderers()]
+
     def get_operation_id(self):
         if self._is_csv_export():
             return f"{self._resource()}_list_csv"
@@ -112,12 +116,14 @@ class AutoSchema(SpectacularAutoSchema):
                 f"JSON list with `format=csv`, at a path of its own so that generated clients read it as text.\n\n"
                 f"{doc}"
             )
-        if names and self._action() == "list":
+        if names and self._offers_csv():
             return (
                 f"Lists {names[1]}, narrowed by the filters below (all combined with AND), one page at a time; "
                 f"add `format=csv` for a CSV file of every matching row. Unknown or malformed parameters are "
                 f"answered with 400, naming the parameter.\n\n{doc}"
             )
+        if names and self._action() == "list":
+            return f"Lists {names[1]}, one page at a time. Unknown parameters are answered with 400.\n\n{doc}"
         if names and self._action() == "retrieve":
             lookup = self.view.lookup_field
             return (
@@ -156,7 +162,7 @@ class AutoSchema(SpectacularAutoSchema):
                     pattern=r"^\S(.*\S)?$",
                 )
             )
-        if self._action() == "list" and not self._is_csv_export():
+        if self._offers_csv() and not self._is_csv_export():
             parameters.append(
                 OpenApiParameter(
                     "format",
@@ -184,7 +190,7 @@ class AutoSchema(SpectacularAutoSchema):
             responses = {(201, "application/json"): main}
         else:
             responses = {(200, "application/json"): main}
-        if action == "list" and not self._is_csv_export():
+        if self._offers_csv() and not self._is_csv_export():
             responses[(200, CSV_MEDIA_TYPE)] = OpenApiResponse(
                 OpenApiTypes.STR, description="With `format=csv`: every matching row as CSV."
             )

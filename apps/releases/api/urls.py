@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("releases/", views.ReleaseList.as_view(), name="release-list"),
+    path("releases/<str:version>/", views.ReleaseDetail.as_view(), name="release-detail"),
+    path("releases/<str:version>/package.zip", views.ReleaseArchive.as_view(), name="release-archive"),
+    path("releases/<str:version>/files/<str:name>", views.ReleaseFileDownload.as_view(), name="release-file"),
+    path("releases/<str:version>/citation.json", views.ReleaseCitationCSL.as_view(), name="release-citation-csl"),
+    path("releases/<str:version>/citation.bib", views.ReleaseCitationBibTeX.as_view(), name="release-citation-bibtex"),
+]
