@@ -223,8 +223,10 @@ def test_curator_saves_a_record_cited_from_a_selection_without_typing_the_quote(
     url = f"{reverse('admin:events_event_add')}?{_cite_params(document, SECOND, SECOND + len(REPEATED))}"
     data = admin_form_data(curator_client.get(url))
     data |= {"slug": "moscow-regrets", "type": "meeting", "title": "Moscow regrets", "treaty": make_treaty().pk}
-    response = curator_client.post(url, data)
+    response = curator_client.post(url, data | {"_continue": "Save and continue editing"})
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    # On to the new record's own page, without the selection (see the test below).
+    assert "cite_" not in response["Location"]
     citation = EventCitation.objects.get(event__slug="moscow-regrets")
     assert (citation.source, citation.quote) == (document, REPEATED)
     assert (citation.start, citation.end, citation.locator) == (SECOND, SECOND + len(REPEATED), "para. 2")
@@ -331,3 +333,36 @@ def test_sources_list_shows_each_sources_coverage_in_a_fixed_number_of_queries(
 # Session, user, permissions (2), the count, the page of sources, one query per citation model, one for the
 # decisions, the date drill-down (2) and the language filter's choices.
 LIST_QUERIES = 14
+
+
+@pytest.mark.parametrize("button", ["_continue", "_addanother", "_save"])
+def test_after_saving_a_cited_selection_the_form_offers_it_no_more(
+    document, cited, curator_client, admin_form_data, button
+):
+    """The redirect after a save drops the selection's cite_* parameters (Django keeps the query string), so the form
+    that follows is not filled with the same quote again, whose save would be refused as a duplicate."""
+    event = cited["event"]
+    start = TEXT.index("Photo")
+    url = f"{reverse('admin:events_event_change', args=[event.pk])}?{_cite_params(document, start, start + 6)}"
+    response = curator_client.post(url, admin_form_data(curator_client.get(url)) | {button: "Save"})
+    assert response.status_code == 302
+    assert "cite_" not in response["Location"]
+    assert event.citations.filter(quote="Photo:").count() == 1
+    if button == "_continue":
+        quotes = [
+            form.initial.get("quote") or form.instance.quote
+            for form in _citation_forms(curator_client.get(response["Location"]))
+        ]
+        assert sorted(quotes) == ["Photo:", "The U.S. left on Sunday."]
+
+
+def test_a_passage_the_record_already_cites_is_not_offered_again(document, cited, curator_client):
+    """Opening a record's form with a passage it already cites (the back button, a reload) adds no row, and says so."""
+    event = cited["event"]
+    start = TEXT.index("The U.S. left on Sunday.")
+    url = reverse("admin:events_event_change", args=[event.pk])
+    response = curator_client.get(f"{url}?{_cite_params(document, start, start + len('The U.S. left on Sunday.'))}")
+    (only,) = _citation_forms(response)
+    assert only.instance.quote == "The U.S. left on Sunday."
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts == ["This event already cites this passage (para. 2): nothing to add."]

@@ -21,6 +21,7 @@ from apps.sources.admin import (
     CitationAdmin,
     RequiredCitationInline,
 )
+from apps.sources.cited_admin import CitedRecordAdmin
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
 from .models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -75,7 +76,7 @@ TreatyAdmin.inlines = [*TreatyAdmin.inlines, TreatyEventListInline]
 
 
 @admin.register(Event)
-class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
+class EventAdmin(CuratedImportMixin, CitationCountMixin, CitedRecordAdmin):
     """Events: dated acts about states and treaties, each with the sources that report it."""
 
     resource_classes = [EventResource]
@@ -105,7 +106,7 @@ class EventAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
 
 
 @admin.register(Statement)
-class StatementAdmin(CuratedImportMixin, CitationCountMixin, CuratedAdmin):
+class StatementAdmin(CuratedImportMixin, CitationCountMixin, CitedRecordAdmin):
     """Statements: what was said, by whom, for which state, with what stance, and where it was reported."""
 
     resource_classes = [StatementResource]

@@ -9,7 +9,7 @@ A record is added with its first citation in one form: the citation inline sits 
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.models import BaseInlineFormSet
@@ -126,7 +126,7 @@ class CitationInline(VerifiedMixin, admin.TabularInline):
     # GET parameters but never an inline, hence this, once, for every cited model.
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        prefill = citation_prefill(request)
+        prefill = self.selection(request, obj)
         if prefill is None:
             return formset
 
@@ -139,9 +139,26 @@ class CitationInline(VerifiedMixin, admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         # The add form already shows min_num rows; a change form (or an inline with no minimum) needs one more.
-        if citation_prefill(request) is not None and (obj is not None or not self.min_num):
+        if self.selection(request, obj) is not None and (obj is not None or not self.min_num):
             return 1
         return super().get_extra(request, obj, **kwargs)
+
+    def selection(self, request, obj) -> dict | None:
+        """The reader's selection to add as a citation of ``obj``, unless ``obj`` cites that passage already (the
+        form reopened by the back button or a reload): a second row would only be refused as a duplicate."""
+        prefill = citation_prefill(request)
+        if prefill is None or obj is None:
+            return prefill
+        cited = self.model.objects.filter(
+            **{self.model.cited_field: obj}, source_id=prefill["source"], quote=prefill["quote"]
+        ).first()
+        if cited is None:
+            return prefill
+        if not getattr(request, "_selection_already_cited", False):
+            request._selection_already_cited = True
+            where = f" ({cited.locator})" if cited.locator else ""
+            messages.info(request, f"This {obj._meta.verbose_name} already cites this passage{where}: nothing to add.")
+        return None
 
 
 class RequiredCitationInline(CitationInline):

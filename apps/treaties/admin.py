@@ -18,6 +18,7 @@ from apps.sources.admin import (
     CitationAdmin,
     RequiredCitationInline,
 )
+from apps.sources.cited_admin import CitedRecordAdmin
 
 from .models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
@@ -67,7 +68,7 @@ class MembershipListInline(ReadOnlyListInline):
 
 
 @admin.register(Treaty)
-class TreatyAdmin(CitationCountMixin, CuratedAdmin):
+class TreatyAdmin(CitationCountMixin, CitedRecordAdmin):
     """Treaties. Their members and events are listed under them; events/admin.py adds the events inline."""
 
     list_display = ("slug", "name", "short_name", "kind", "domain", "status", "citation_count")
@@ -100,7 +101,7 @@ class MembershipCitationInline(RequiredCitationInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CitationCountMixin, CuratedAdmin):
+class MembershipAdmin(CitationCountMixin, CitedRecordAdmin):
     """A state's period of participation in a treaty, with the sources for its dates."""
 
     list_display = (
