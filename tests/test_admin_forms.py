@@ -1,6 +1,7 @@
 """The admin forms report each model rule on the field it concerns, and refuse uncited records."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -244,3 +245,30 @@ def test_every_partial_date_on_every_form_says_how_to_enter_a_year(sample_datase
             assert form.fields[name].clean("2020-01-01") == datetime.date(2020, 1, 1)
             with pytest.raises(ValidationError, match="is a year: enter 2020-01-01"):
                 form.fields[name].clean("2020")
+
+
+def test_the_locator_is_shown_derived_and_cannot_be_typed(
+    sample_dataset, make_source, curator_client, admin_form_data
+):
+    """A citation's locator is derived from where its quote stands in the source's text: the record's form and the
+    citation's own page show it as text, with no box to type another that the save would silently replace."""
+    source = make_source(text="Headline.\nThe U.S. left on Sunday.\n")
+    event = sample_dataset["events"][0]
+    citation = event.citations.create(source=source, quote="The U.S. left on Sunday.", locator="para. 9")
+    citation.full_clean()
+    citation.save()
+    assert citation.locator == "para. 2"
+    for url in [
+        reverse("admin:events_event_change", args=[event.pk]),
+        reverse("admin:events_eventcitation_change", args=[citation.pk]),
+    ]:
+        page = curator_client.get(url)
+        assert b"locator" in page.content
+        assert not re.search(rb'name="[^"]*locator"', page.content), url
+        assert b"para. 2" in page.content
+    # A locator posted anyway is not taken.
+    url = reverse("admin:events_event_change", args=[event.pk])
+    data = admin_form_data(curator_client.get(url))
+    assert curator_client.post(url, data | {"citations-1-locator": "para. 7"}).status_code == 302
+    citation.refresh_from_db()
+    assert citation.locator == "para. 2"

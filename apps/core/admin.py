@@ -31,6 +31,9 @@ class CuratedAdmin(SimpleHistoryAdmin):
     # A source's address typed without a scheme ("www.example.org/x") is taken as https, the default from Django 6.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    class Media:
+        css = {"all": ("core/desk.css",)}
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if is_partial_date(db_field):
             kwargs.setdefault("form_class", PartialDateFormField)

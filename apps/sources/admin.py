@@ -104,19 +104,41 @@ class VerifiedMixin:
         return None if obj is None or obj.pk is None else obj.is_verified
 
 
-class CitationInline(VerifiedMixin, admin.TabularInline):
-    """Citations edited in place under the record they support: source, quote, locator, stance, note."""
+class CitationInline(VerifiedMixin, admin.StackedInline):
+    """Citations edited in place under the record they support: source, quote, stance, note; where the passage stands
+    (its locator and position) is derived from the source's text on save and shown, never typed.
+
+    Stacked, one citation a block: as a table row the source, quote, note and selectors were 2,500 px wide, off a
+    1,400 px window and scrolling inside their own box at 1,000 px.
+    """
 
     form = CitationForm
-    fields = ("source", "quote", "prefix", "suffix", "locator", "stance", "note", "start", "end", "verified")
-    # Computed from the source's text on save (see Citation.clean()).
-    readonly_fields = ("start", "end", "verified")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "source",
+                    "quote",
+                    ("stance", "verified"),
+                    "note",
+                    ("locator", "start", "end"),
+                    ("prefix", "suffix"),
+                )
+            },
+        ),
+    )
+    # Computed from the source's text on save (see Citation.clean()); a source without text leaves them empty.
+    readonly_fields = ("locator", "start", "end", "verified")
     autocomplete_fields = ("source",)
     extra = 0
     verbose_name = "citation"
     verbose_name_plural = "citations (source passages supporting or contradicting this record)"
-    # Small text boxes, so a row of the inline fits the page beside its source and stance.
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+        # Prefix and suffix side by side within a 1,000 px window.
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 20})},
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
@@ -179,7 +201,7 @@ class CitationAdmin(VerifiedMixin, CuratedAdmin):
     search_fields = ("quote", "note", "locator", "source__slug", "source__title")
     list_select_related = ("source",)
 
-    readonly_fields = (*CuratedAdmin.readonly_fields, "start", "end", "verified")
+    readonly_fields = (*CuratedAdmin.readonly_fields, "locator", "start", "end", "verified")
 
     def get_fields(self, request, obj=None):
         return (
