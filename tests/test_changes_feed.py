@@ -107,6 +107,23 @@ def test_the_last_page_has_an_etag_and_answers_304_until_something_changes(open_
     assert again["ETag"] != etag
 
 
+def test_the_readmes_polling_example_works_as_written(open_skies, client, make_state):
+    """The README: follow `next` while `has_more`, then send the last page's ETag to its `next` URL: 304 until
+    something new arrives, then the new entries."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "curl -s 'http://127.0.0.1:8000/api/changes/?page_size=2'" in readme
+    assert """-H 'If-None-Match: "<ETag of the last page>"' '<its next URL>'  # 304: nothing new""" in readme
+    page = client.get("/api/changes/?page_size=2")
+    while page.json()["has_more"]:
+        page = client.get(page.json()["next"])
+    etag, next_url = page["ETag"], page.json()["next"]
+    assert client.get(next_url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    make_state(code="UKR", name="Ukraine")
+    fresh = client.get(next_url, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200
+    assert [entry["key"] for entry in fresh.json()["results"]] == ["UKR"]
+
+
 def test_a_full_last_page_changes_its_etag_when_more_arrives(open_skies, client, make_state):
     size = Change.objects.count()
     full = client.get("/api/changes/", {"page_size": size})

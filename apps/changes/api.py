@@ -161,7 +161,10 @@ class ChangesView(APIView):
         rows = rows[:size]
         last = rows[-1]["id"] if rows else after
         # A page is fixed by where it starts, its size, its last entry and whether more follow (entries never change).
-        page = f"{request.build_absolute_uri('/')}:{after}:{size}:{last}:{has_more}"
+        # The last page's ETag says "nothing after `last`", so it holds for its `next` URL too, which a poller keeps:
+        # polling `next` with the last page's ETag is answered 304 until something new arrives.
+        origin = request.build_absolute_uri("/")
+        page = f"{origin}:{after}:{size}:{last}:more" if has_more else f"{origin}:end:{size}:{last}"
         etag = f'"{hashlib.blake2b(page.encode(), digest_size=12).hexdigest()}"'
         tags = parse_etags(request.headers.get("If-None-Match", ""))
         if etag in tags or "*" in tags:
