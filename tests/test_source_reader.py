@@ -86,17 +86,21 @@ def test_reader_numbers_paragraphs_and_keeps_their_text_exact(document, cited, c
 
 
 def test_reader_marks_passages_by_stance_and_links_the_records(document, cited, curator_client):
-    """Supporting and contradicting passages are styled apart (overlap apart again) and link to the citing records."""
+    """Supporting and contradicting passages are styled apart (overlap apart again), each naming the records citing
+    it; the records are linked below the paragraph, not from the passage, whose text must stay selectable (a link's
+    text is dragged as a link, and a double click on it opens the record)."""
     page = curator_client.get(_reader(document)).content.decode()
     second = _paragraph_html(page, 2)
     event_url = reverse("admin:events_event_change", args=[cited["event"].pk])
     statement_url = reverse("admin:events_statement_change", args=[cited["statement"].pk])
-    runs = re.findall(r'<a class="cite (cite-\w+)" href="([^"]+)" title="[^"]*">([^<]*)</a>', second)
+    runs = re.findall(r'<mark class="cite (cite-\w+)" title="([^"]*)">([^<]*)</mark>', second)
     assert runs == [
-        ("cite-supports", event_url, "The U.S. "),
-        ("cite-mixed", event_url, "left on Sunday."),
-        ("cite-contradicts", statement_url, " Moscow regrets"),
+        ("cite-supports", "supports: event usa-exit", "The U.S. "),
+        ("cite-mixed", "supports: event usa-exit; contradicts: statement moscow-regrets", "left on Sunday."),
+        ("cite-contradicts", "contradicts: statement moscow-regrets", " Moscow regrets"),
     ]
+    text = re.search(r'<span class="para-text".*?</span>(?=</p>)', second, re.S).group(0)
+    assert "<a " not in text
     assert 'class="para para-cited"' in second
     assert f'href="{event_url}">event usa-exit</a>' in second
     assert f'href="{statement_url}">statement moscow-regrets</a>' in second

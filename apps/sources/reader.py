@@ -77,11 +77,13 @@ class Paragraph:
         return "cited" if self.passages else "decided"
 
     def html(self) -> str:
-        """The paragraph's text, each cited run a link to the (first) record citing it.
+        """The paragraph's text, each cited run marked (its title naming the records citing it).
 
         Built here rather than in the template so no whitespace slips between runs: the reader's script maps a
         selection back to offsets in the text by counting characters, so the element's text must be exactly the
-        paragraph's.
+        paragraph's. A mark, not a link: text in a link cannot be selected (a drag moves the link, a double click
+        opens it), and a second record on a cited passage is the common case. The records are linked below the
+        paragraph.
         """
         pieces = format_html_join(
             "",
@@ -89,9 +91,8 @@ class Paragraph:
             (
                 (
                     format_html(
-                        '<a class="{}" href="{}" title="{}">{}</a>',
+                        '<mark class="{}" title="{}">{}</mark>',
                         run.css_class,
-                        run.passages[0].record_url,
                         "; ".join(f"{p.stance}: {p.record_label}" for p in run.passages),
                         run.text,
                     )
