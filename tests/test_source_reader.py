@@ -285,22 +285,52 @@ def test_a_selection_in_a_source_without_text_is_refused(make_source, curator_cl
 
 
 def test_cite_for_an_existing_record_opens_its_change_form(document, cited, curator_client):
+    """The record is the one chosen in the autocomplete box named after its model, sent by its key."""
     event = cited["event"]
     url = reverse("admin:sources_source_cite", args=[document.pk])
-    response = curator_client.get(url, {"model": "events.event", "record": "usa-exit", "cite_start": 0, "cite_end": 6})
+    response = curator_client.get(url, {"model": "events.event", "event": event.pk, "cite_start": 0, "cite_end": 6})
     assert response.status_code == 302
     expected = f"{reverse('admin:events_event_change', args=[event.pk])}?{_cite_params(document, 0, 6)}"
     assert response["Location"] == expected
 
 
+def test_reader_offers_an_autocomplete_box_per_kind_of_existing_record(document, cited, curator_client):
+    """No slug is typed: each kind of record is chosen in the admin's autocomplete box (select2), which searches that
+    kind's admin; its button sends the kind."""
+    content = curator_client.get(_reader(document)).content.decode()
+    for model in ("events.event", "events.statement", "treaties.membership", "treaties.treaty"):
+        model_name = model.split(".")[1]
+        (box,) = re.findall(rf'<select name="{model_name}"[^>]*>', content)
+        assert "admin-autocomplete" in box
+        assert 'data-ajax--url="/admin/autocomplete/"' in box
+        assert f'name="model" value="{model}"' in content
+    assert 'name="record"' not in content
+    assert "admin/js/autocomplete.js" in content
+    # What the event box asks the admin when "exit" is typed: the events matching it.
+    (box,) = re.findall(r'<select name="event"[^>]*>', content)
+    query = dict(re.findall(r'data-(app-label|model-name|field-name)="([^"]+)"', box))
+    search = curator_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": query["app-label"],
+            "model_name": query["model-name"],
+            "field_name": query["field-name"],
+            "term": "exit",
+        },
+    )
+    assert [result["id"] for result in search.json()["results"]] == [str(cited["event"].pk)]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"model": "events.event", "record": "no-such-event"}, "No event has the slug 'no-such-event'."),
-        ({"model": "auth.user", "record": "curator"}, "Choose what kind of record to cite for"),
+        ({"model": "events.event", "event": ""}, "Choose the event to cite this passage for"),
+        ({"model": "events.event", "event": "999999"}, "Choose the event to cite this passage for"),
+        ({"model": "events.event", "event": "abc"}, "Choose the event to cite this passage for"),
+        ({"model": "auth.user", "user": "1"}, "Choose what kind of record to cite for"),
     ],
 )
-def test_cite_for_an_unknown_record_goes_back_to_the_reader(document, curator_client, params, message):
+def test_cite_for_no_chosen_record_goes_back_to_the_reader(document, curator_client, params, message):
     url = reverse("admin:sources_source_cite", args=[document.pk])
     response = curator_client.get(url, {**params, "cite_start": 0, "cite_end": 6})
     assert response["Location"] == _reader(document)

@@ -97,8 +97,15 @@ class CitationCountMixin:
     """Adds a sortable "citations" column counted in the changelist query itself, not one query per row."""
 
     def get_queryset(self, request):
-        # distinct: a search through the citations' quotes joins them a second time.
-        return super().get_queryset(request).annotate(citation_count=Count("citations", distinct=True))
+        # distinct: a search through the citations' quotes joins them a second time. Ordered again: a grouped query
+        # drops the model's default ordering, and the autocomplete boxes searching these records page through it.
+        ordering = self.get_ordering(request) or self.model._meta.ordering or ["pk"]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(citation_count=Count("citations", distinct=True))
+            .order_by(*ordering)
+        )
 
     @admin.display(description="citations", ordering="citation_count")
     def citation_count(self, obj) -> int:

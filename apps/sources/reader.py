@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import documents
 from .choices import CitationStance
+from .cite_existing import ExistingRecordForm
 from .coverage import Coverage, coverage, coverage_of, coverages
 from .models import QUOTE_MAX_LENGTH, ParagraphDecision, Source, citation_models
 
@@ -296,7 +297,10 @@ class ReaderAdminMixin:
             "reading": read(source) if source.text else None,
             "can_decide": user.has_perm(f"{ParagraphDecision._meta.app_label}.add_paragraphdecision"),
             "cite_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "add"))],
-            "cite_existing_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "change"))],
+            "cite_existing_form": ExistingRecordForm(
+                [_model(t["label"]) for t in cite_targets() if user.has_perm(_perm(t["label"], "change"))],
+                self.admin_site,
+            ),
         }
         return TemplateResponse(request, self.reader_template, context)
 
@@ -326,15 +330,20 @@ class ReaderAdminMixin:
         source = self._source(request, object_id)
         targets = {target["label"]: target for target in cite_targets()}
         target = targets.get(request.GET.get("model", ""))
-        slug = request.GET.get("record", "").strip()
         start, end = _int(request.GET.get(CITE_START)), _int(request.GET.get(CITE_END))
         if target is None:
             messages.error(request, f"Choose what kind of record to cite for: one of {', '.join(sorted(targets))}.")
             return HttpResponseRedirect(_reader_url(source))
         model = _model(target["label"])
-        record = model._default_manager.filter(slug=slug).first()
+        # The key the autocomplete box named after the model sends (see cite_existing.ExistingRecordForm).
+        key = _int(request.GET.get(model._meta.model_name))
+        record = model._default_manager.filter(pk=key).first() if key is not None else None
         if record is None:
-            messages.error(request, f"No {model._meta.verbose_name} has the slug '{slug}'.")
+            messages.error(
+                request,
+                f"Choose the {model._meta.verbose_name} to cite this passage for: type a few words of its title or "
+                "slug in the box beside the button, then pick it.",
+            )
             return HttpResponseRedirect(_reader_url(source))
         if not request.user.has_perm(_perm(target["label"], "change")):
             raise PermissionDenied
