@@ -203,6 +203,21 @@ class CitationAdmin(VerifiedMixin, CuratedAdmin):
 
     readonly_fields = (*CuratedAdmin.readonly_fields, "locator", "start", "end", "verified")
 
+    def save_model(self, request, obj, form, change):
+        # A citation changed on its own page changes its record: the record is saved first, so its history has a
+        # version showing the change (see citation_history) and its updated_at, the API's ETag, moves. A citation
+        # moved to another record changes both.
+        records = [getattr(obj, obj.cited_field)]
+        if change and form.initial.get(obj.cited_field) not in (None, records[0].pk):
+            records.append(records[0]._meta.model._default_manager.get(pk=form.initial[obj.cited_field]))
+        for record in records:
+            record.save()
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        getattr(obj, obj.cited_field).save()
+        super().delete_model(request, obj)
+
     def get_fields(self, request, obj=None):
         return (
             self.cited_field,
