@@ -400,3 +400,21 @@ def test_a_passage_the_record_already_cites_is_not_offered_again(document, cited
     assert only.instance.quote == "The U.S. left on Sunday."
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert texts == ["This event already cites this passage (para. 2): nothing to add."]
+
+
+def test_a_statement_cited_from_a_selection_opens_with_the_passage_as_its_words(document, curator_client):
+    """The statement's text starts as the selected passage, so its words are not typed either; its slug is written
+    from its speaker and date as they are typed (the admin's prepopulated field)."""
+    start = TEXT.index(REPEATED)
+    url = f"{reverse('admin:events_statement_add')}?{_cite_params(document, start, start + len(REPEATED))}"
+    response = curator_client.get(url)
+    assert response.context["adminform"].form.initial["text"] == REPEATED
+    (citation,) = _citation_forms(response)
+    assert citation.initial["quote"] == REPEATED
+    prepopulated = {
+        field["field"].name: [d.name for d in field["dependencies"]]
+        for field in response.context["prepopulated_fields"]
+    }
+    assert prepopulated == {"slug": ["speaker", "date"]}
+    # Without a selection the words start empty.
+    assert "text" not in curator_client.get(reverse("admin:events_statement_add")).context["adminform"].form.initial

@@ -22,6 +22,7 @@ from apps.sources.admin import (
     RequiredCitationInline,
 )
 from apps.sources.cited_admin import CitedRecordAdmin
+from apps.sources.reader import citation_prefill
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
 from .models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -94,6 +95,8 @@ class EventAdmin(CuratedImportMixin, CitationCountMixin, CitedRecordAdmin):
         curation_fieldset(),
     )
     inlines = [EventCitationInline, ParticipantInline, ResponseListInline]
+    # A new event's slug is written as its title and date are typed, to shorten if need be.
+    prepopulated_fields = {"slug": ("title", "date")}
 
     date_display = partial_date_column("date", "date")
 
@@ -138,8 +141,19 @@ class StatementAdmin(CuratedImportMixin, CitationCountMixin, CitedRecordAdmin):
         curation_fieldset(),
     )
     inlines = [StatementCitationInline]
+    # A new statement's slug is written as its speaker and date are typed ("lavrov-2020-11-12"), to edit if need be.
+    prepopulated_fields = {"slug": ("speaker", "date")}
 
     date_display = partial_date_column("date", "date")
+
+    def get_changeform_initial_data(self, request):
+        # Cited from a passage selected in the reader, the statement's words are that passage, to trim if need be:
+        # the curator types the quote neither for the citation nor for the statement.
+        initial = super().get_changeform_initial_data(request)
+        selection = citation_prefill(request)
+        if selection is not None and "text" not in initial:
+            initial["text"] = selection["quote"]
+        return initial
 
 
 @admin.register(EventParticipant)
