@@ -5,9 +5,9 @@ import difflib
 import pytest
 from django.urls import reverse
 
-from apps.dataset.fixtures import default_fixtures_dir
 from apps.events.models import Event, Statement
 from apps.releases import package as packages
+from apps.releases.package import repository_release_dir
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 
@@ -15,7 +15,7 @@ from apps.treaties.models import Membership, State, Treaty
 def _export_diff() -> dict[str, list[str]]:
     """The changed lines of each resource's JSON file, written from the database as a release writes it, against the
     committed release's, by resource name."""
-    committed = packages.read(default_fixtures_dir())
+    committed = packages.read(repository_release_dir())
     written = packages.build(packages.Snapshot.of_database(), [], {"name": "", "version": ""})
     diffs = {}
     for resource in packages.resources():

@@ -36,19 +36,10 @@ def api_client_package():
         sys.path.remove(str(CLIENT_DIR))
 
 
-def _has_real_dataset() -> bool:
-    fixtures = settings.BASE_DIR / "fixtures"
-    command = settings.BASE_DIR / "apps" / "dataset" / "management" / "commands" / "load_dataset.py"
-    return command.is_file() and fixtures.is_dir() and any(fixtures.glob("*.json"))
-
-
 @pytest.fixture
-def dataset(request, transactional_db):
-    """The real dataset when the dataset branch has landed; until then the small Open Skies record."""
-    if _has_real_dataset():
-        call_command("load_dataset", verbosity=0)
-    else:
-        request.getfixturevalue("open_skies")
+def dataset(transactional_db):
+    """The real dataset, loaded as the README's run command loads it (a live server needs it committed)."""
+    call_command("load_dataset", verbosity=0)
 
 
 def test_generated_client_lists_open_skies_events_and_fetches_a_treaty(api_client_package, dataset, live_server):
@@ -126,3 +117,34 @@ def test_generated_client_follows_a_treatys_links_to_its_memberships(api_client_
     assert {membership.treaty.slug for membership in memberships.results} == {"open-skies"}
     timeline = PaginatedTimelineEntryList.from_dict(client.get_httpx_client().get(treaty.timeline_url).json())
     assert timeline.count >= 1
+
+
+def test_generated_client_lists_releases_and_downloads_a_package_matching_its_checksum(
+    api_client_package, dataset, live_server
+):
+    """A researcher's script finds the latest release, downloads its zip and checks it, and gets its BibTeX."""
+    import hashlib
+
+    from treaty_api_client import Client
+    from treaty_api_client.api.releases import (
+        releases_archive,
+        releases_citation_bibtex,
+        releases_file_csv,
+        releases_list,
+        releases_retrieve,
+    )
+    from treaty_api_client.models import PaginatedReleaseList, Release
+
+    client = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    page = releases_list.sync(client=client)
+    assert isinstance(page, PaginatedReleaseList) and page.count >= 1
+    latest = releases_retrieve.sync(page.results[0].version, client=client)
+    assert isinstance(latest, Release)
+    assert latest.counts.additional_properties["events"] == Event.objects.count()
+    archive = releases_archive.sync(latest.version, client=client)
+    assert hashlib.sha256(archive.payload.read()).hexdigest() == latest.archive.sha256
+    events_file = next(f for f in latest.files if f.name == "events.csv")
+    text = releases_file_csv.sync(latest.version, "events", client=client)
+    assert hashlib.sha256(text.encode()).hexdigest() == events_file.sha256
+    bibtex = releases_citation_bibtex.sync(latest.version, client=client)
+    assert bibtex.startswith("@misc{") and f"version = {{{latest.version}}}" in bibtex

@@ -1,22 +1,14 @@
-"""The read API over the real, curated dataset (fixtures/): every record serializes, filters answer real questions.
-
-Skipped only while fixtures/ is absent (before the dataset branch is merged).
-"""
+"""The read API over the real, curated dataset (fixtures/): every record serializes, filters answer real questions."""
 
 import csv
 import datetime
 import io
 
 import pytest
-from django.conf import settings
 
 from apps.events.models import Event, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
-
-pytestmark = pytest.mark.skipif(
-    not (settings.BASE_DIR / "fixtures" / "events.event.json").is_file(), reason="the dataset is not merged yet"
-)
 
 KEYS = {
     "treaties": (Treaty, "slug"),

@@ -33,7 +33,7 @@ OPERATIONS |= {"changes_feed"}
 # Per source: its coverage, its text (staff only) and its citations as W3C Web Annotations (JSON-LD).
 OPERATIONS |= {"sources_coverage", "sources_text", "sources_annotations", "sources_annotation"}
 # The dataset's releases: each with its zip, its files and its citation in two formats.
-OPERATIONS |= {"releases_list", "releases_retrieve", "releases_archive", "releases_file"}
+OPERATIONS |= {"releases_list", "releases_retrieve", "releases_archive", "releases_file_csv", "releases_file_json"}
 OPERATIONS |= {"releases_citation_csl", "releases_citation_bibtex"}
 ENUMS = {
     "DatePrecision",

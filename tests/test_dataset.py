@@ -9,10 +9,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.dataset.fixtures import default_fixtures_dir
 from apps.dataset.validation import validate
 from apps.events.models import Event, Statement
 from apps.releases import package as packages
+from apps.releases.package import repository_release_dir
 from apps.releases.services import package_rows, write_rows
 from apps.sources import documents
 from apps.sources.models import Source, citation_models
@@ -59,7 +59,7 @@ def test_the_committed_fixtures_are_the_release_the_writer_makes_of_them_byte_fo
     """fixtures/ is the latest release, written by the release's code: loading it and writing the database again
     gives the same files, byte for byte (datapackage.json too, once its creation time is the same). A field added
     to a model since is a new column, at its default in every row, and only its resource's files differ."""
-    committed = packages.read(default_fixtures_dir())
+    committed = packages.read(repository_release_dir())
     rows = package_rows(committed)
     snapshot = packages.Snapshot.of_database()
     changed_columns = set()
@@ -80,7 +80,7 @@ def test_the_committed_fixtures_are_the_release_the_writer_makes_of_them_byte_fo
 
 
 def test_fixtures_are_utf8_indented_and_use_natural_keys_only():
-    committed = packages.read(default_fixtures_dir())
+    committed = packages.read(repository_release_dir())
     for name, data in committed.files.items():
         text = data.decode("utf-8")
         assert text.endswith("\n"), name
@@ -237,7 +237,7 @@ def test_a_release_is_stable_for_times_within_a_millisecond_of_the_second(datase
     states = next(resource for resource in packages.resources() if resource.model is State)
     first = packages.json_file(states.rows())
     assert b'"updated_at": "2026-11-22T09:00:07Z"' in first
-    rows = package_rows(packages.read(default_fixtures_dir()))
+    rows = package_rows(packages.read(repository_release_dir()))
     rows[states.name] = json.loads(first)
     write_rows(rows, "A test of times")
     assert packages.json_file(states.rows()) == first

@@ -15,10 +15,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import CheckConstraint
 
 from apps.core.registry import dataset_models
-from apps.dataset.fixtures import default_fixtures_dir
 from apps.dataset.validation import check_records, citation_models, key_of, validate
 from apps.events.models import Event
 from apps.releases import package as packages
+from apps.releases.package import repository_release_dir
 from apps.releases.services import package_rows, write_rows
 from apps.sources.documents import sha256
 from apps.sources.models import Source
@@ -47,7 +47,7 @@ def broken_copy(_fixtures_once, db):
     """
 
     def build(resource: str, edit) -> list[str]:
-        rows = package_rows(packages.read(default_fixtures_dir()))
+        rows = package_rows(packages.read(repository_release_dir()))
         rows[resource] = edit(copy.deepcopy(rows[resource]))
         with transaction.atomic():
             write_rows(rows, "A broken copy, for a test")

@@ -17,10 +17,10 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.dataset.fixtures import default_fixtures_dir
 from apps.events.models import Event, Statement
 from apps.releases import package as packages
 from apps.releases.models import DatasetLoad, Release, version_key
+from apps.releases.package import repository_release_dir
 from apps.releases.services import package_rows
 from apps.sources.models import Source
 
@@ -78,7 +78,7 @@ def test_frictionless_rejects_a_file_changed_after_release(dataset, tmp_path):
 
 
 def test_each_table_schema_gives_types_required_fields_enums_and_keys(dataset):
-    descriptor = packages.read(default_fixtures_dir()).descriptor
+    descriptor = packages.read(repository_release_dir()).descriptor
     schemas = {entry["name"]: entry["schema"] for entry in descriptor["resources"] if "schema" in entry}
     fields = {field["name"]: field for field in schemas["events"]["fields"]}
     assert schemas["events"]["primaryKey"] == ["slug"]
@@ -100,7 +100,7 @@ def test_each_table_schema_gives_types_required_fields_enums_and_keys(dataset):
 
 def test_the_json_files_hold_the_csv_rows_typed(dataset):
     """Each resource's JSON file is its CSV file's rows, value for value, as the Table Schema types them."""
-    committed = packages.read(default_fixtures_dir())
+    committed = packages.read(repository_release_dir())
     for entry in committed.descriptor["resources"]:
         if entry.get("format") != "csv":
             continue
@@ -143,7 +143,7 @@ def test_a_release_is_immutable_and_versions_only_increase(dataset, tmp_path, ca
     out = release("1.0.0", tmp_path / "again", capsys)
     assert out == f"release 1.0.0 already exists with this data; wrote its files to {tmp_path / 'again'}\n"
     assert Release.objects.count() == 1
-    assert (tmp_path / "again" / "events.json").read_bytes() == (default_fixtures_dir() / "events.json").read_bytes()
+    assert (tmp_path / "again" / "events.json").read_bytes() == (repository_release_dir() / "events.json").read_bytes()
     url = "/api/events/inf-signature-1987-12/"
     write(curator_api, "patch", url, {"title": "Changed"}, expect=200, etag=curator_api.get(url)["ETag"])
     with pytest.raises(CommandError, match=r"Release 1\.0\.0 already exists with other content \(events\.csv"):
@@ -191,7 +191,7 @@ def test_a_second_release_lists_exactly_a_create_an_edit_a_rename_and_a_delete(
     detail = curator_api.get("/api/releases/1.1.0/").json()
     assert detail["changes"] == expected and detail["previous_version"] == "1.0.0"
     # git diff between the two releases shows the records, line by line.
-    before = (default_fixtures_dir() / "statements.json").read_text().splitlines()
+    before = (repository_release_dir() / "statements.json").read_text().splitlines()
     after = (tmp_path / "statements.json").read_text().splitlines()
     assert '    "speaker": "Joe Biden",' in set(after) - set(before)
 
@@ -248,7 +248,7 @@ def test_replacing_curated_data_is_explicit_lists_what_it_replaces_and_keeps_it_
 
 def _package(tmp_path, version: str, edit=None) -> Path:
     """The committed release's rows (edited), written as release ``version`` into a directory."""
-    committed = packages.read(default_fixtures_dir())
+    committed = packages.read(repository_release_dir())
     rows = package_rows(committed)
     if edit:
         edit(rows)
@@ -327,7 +327,8 @@ def test_the_api_lists_releases_newest_first_with_downloads_that_match_their_che
     for item in body["results"]:
         assert item["counts"]["events"] == Event.objects.count() - (item["version"] == "1.0.0")
         archive = client.get(item["archive"]["url"])
-        assert archive["Content-Type"] == "application/zip"
+        assert archive["Content-Type"] == "application/octet-stream"
+        assert archive["Content-Disposition"] == f'attachment; filename="treaty-api-{item["version"]}.zip"'
         assert sha256(archive.content) == item["archive"]["sha256"]
         members = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
         assert f"treaty-api-{item['version']}/datapackage.json" in members
@@ -353,8 +354,9 @@ def test_released_files_answer_304_to_their_etag_and_404_naming_what_is_missing(
     missing = client.get("/api/releases/9.9.9/")
     assert missing.status_code == 404
     assert missing.json()["detail"] == "No release has the version '9.9.9'; see /api/releases/."
-    missing = client.get("/api/releases/1.0.0/files/secret.env")
-    assert missing.json()["detail"] == "Release 1.0.0 has no file 'secret.env'; its `files` lists them."
+    missing = client.get("/api/releases/1.0.0/files/secret.json")
+    assert missing.json()["detail"] == "Release 1.0.0 has no file 'secret.json'; its `files` lists them."
+    assert client.get("/api/releases/1.0.0/files/events.txt").status_code == 404
     unknown = client.get("/api/releases/1.0.0/package.zip?download=1")
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["parameter"] == "download"
 
@@ -402,8 +404,8 @@ def test_the_favicon_is_served(client):
 
 def test_citation_cff_cites_the_release_fixtures_hold():
     """The repository's CITATION.cff names the version and date of its latest release (release keeps them so)."""
-    citation = yaml.safe_load((default_fixtures_dir().parent / "CITATION.cff").read_text())
-    descriptor = packages.read(default_fixtures_dir()).descriptor
+    citation = yaml.safe_load((repository_release_dir().parent / "CITATION.cff").read_text())
+    descriptor = packages.read(repository_release_dir()).descriptor
     assert citation["cff-version"] == "1.2.0" and citation["type"] == "dataset"
     assert citation["version"] == descriptor["version"]
     assert citation["date-released"] == descriptor["created"][:10]
@@ -441,7 +443,7 @@ assert response.status_code == 302, response.content[:500]
 def test_the_readmes_run_command_run_twice_keeps_a_desk_edit_and_says_so(tmp_path):
     """The README's run command loads the dataset, then serves; run again after an edit at the desk, its load step
     keeps the edit and says so. Each step is its own process, on its own SQLite file, as a new user would run it."""
-    readme = (default_fixtures_dir().parent / "README.md").read_text()
+    readme = (repository_release_dir().parent / "README.md").read_text()
     run_command = readme.split("```sh\n", 1)[1].split("\n", 1)[0]
     load_step = ".venv/bin/python manage.py load_dataset"
     assert f"{load_step} && .venv/bin/python manage.py runserver" in run_command
@@ -456,7 +458,7 @@ def test_the_readmes_run_command_run_twice_keeps_a_desk_edit_and_says_so(tmp_pat
 
     def run(*args: str) -> str:
         done = subprocess.run(
-            [sys.executable, *args], cwd=default_fixtures_dir().parent, env=env, capture_output=True, text=True
+            [sys.executable, *args], cwd=repository_release_dir().parent, env=env, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout

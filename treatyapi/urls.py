@@ -7,10 +7,11 @@ from rest_framework.routers import DefaultRouter
 
 from apps.changes.api import ChangesView
 from apps.core.api.renderers import CSVRenderer
-from apps.core.api.views import APIRootView, OfflineRedocView, SchemaView
+from apps.core.api.views import OfflineRedocView, SchemaView
 from apps.events.api import urls as events_api
 from apps.front.views import favicon, front_page
 from apps.releases.api import urls as releases_api
+from apps.releases.api.views import APIRootView
 from apps.sources.api import urls as sources_api
 from apps.treaties.api import urls as treaties_api
 

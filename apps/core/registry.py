@@ -2,8 +2,8 @@
 
 An app is part of the dataset when its ``AppConfig`` says ``dataset = True`` (sources, treaties, events). Everything
 that must know which models make up the dataset asks here: cache invalidation (``apps.core.caching``), the curation
-roles (``apps.curation.roles``), fixture export and load order (``apps.dataset.fixtures``), the validator and the
-history of fixture loads. A new dataset app sets the flag in its ``apps.py`` and is covered by all of them.
+roles (``apps.curation.roles``), the release package and its load order (``apps.releases.package``), the validator
+and the history of loads. A new dataset app sets the flag in its ``apps.py`` and is covered by all of them.
 """
 
 from django.apps import AppConfig, apps

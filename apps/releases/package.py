@@ -19,6 +19,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
 
@@ -32,6 +33,11 @@ CHANGES = "changes"
 TRAILING = ("notes", "created_at", "updated_at")
 # A fixed time for the entries of a release's zip, so that the same files always make the same archive.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def repository_release_dir() -> Path:
+    """The repository's copy of the latest release, ``fixtures/``: what ``load_dataset`` loads by default."""
+    return Path(settings.BASE_DIR) / "fixtures"
 
 
 class PackageError(ValueError):

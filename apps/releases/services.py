@@ -11,6 +11,7 @@
 import datetime
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,22 +125,16 @@ class ReleaseResult:
     changes: list[dict] = field(default_factory=list)
 
 
+@contextmanager
 def _snapshot_transaction():
-    """A transaction whose reads all see one moment: the snapshot and the feed's position agree."""
-    atomic = transaction.atomic()
+    """A transaction whose reads all see one moment: the snapshot and the feed's position agree (SQLite's writer
+    transactions see one state by themselves)."""
     outermost = not connection.in_atomic_block
-
-    class Snapshot:
-        def __enter__(self):
-            atomic.__enter__()
-            if outermost and connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-        def __exit__(self, *exc):
-            return atomic.__exit__(*exc)
-
-    return Snapshot()
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
 
 
 def release_create(*, version: str) -> ReleaseResult:

@@ -88,7 +88,7 @@ class ReleaseSerializer(serializers.Serializer):
             "files": [
                 {
                     "name": f.name,
-                    "url": link("release-file", name=f.name),
+                    "url": link(f"release-file-{f.name.rsplit('.', 1)[1]}", name=f.name.rsplit(".", 1)[0]),
                     "media_type": f.media_type,
                     "bytes": f.size,
                     "sha256": f.sha256,

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.filters import check_parameters
+from apps.core.api.views import APIRootView as CoreAPIRootView
 from apps.releases import citation, package
 from apps.releases.models import Release, ReleaseFile
 
@@ -39,9 +40,6 @@ def download_responses(media_type: str, schema) -> dict:
 
 
 VERSION = OpenApiParameter("version", OpenApiTypes.STR, OpenApiParameter.PATH, description="The release's version.")
-NAME = OpenApiParameter(
-    "name", OpenApiTypes.STR, OpenApiParameter.PATH, description="The file's name, as the release's `files` give it."
-)
 
 
 def releases():
@@ -140,33 +138,70 @@ class ReleaseArchive(ReleaseDownload):
         operation_id="releases_archive",
         parameters=[VERSION],
         summary="Download a release as a zip",
-        description="The whole Frictionless Data Package (datapackage.json and every CSV and JSON file) as one zip. "
-        "Its SHA-256 is the release's `archive.sha256`.",
-        responses=download_responses("application/zip", OpenApiTypes.BINARY),
+        description="The whole Frictionless Data Package (datapackage.json and every CSV and JSON file) as one zip "
+        "file (served as bytes, `application/octet-stream`, named `treaty-api-VERSION.zip`). Its SHA-256 is the "
+        "release's `archive.sha256`.",
+        responses=download_responses("application/octet-stream", OpenApiTypes.BINARY),
     )
     def get(self, request, version: str):
         self.check(request)
         release = release_or_404(version, "archive")
-        return immutable(request, bytes(release.archive), "application/zip", f"treaty-api-{release.version}.zip")
+        filename = f"treaty-api-{release.version}.zip"
+        return immutable(request, bytes(release.archive), "application/octet-stream", filename)
 
 
 class ReleaseFileDownload(ReleaseDownload):
-    @extend_schema(
-        operation_id="releases_file",
-        parameters=[VERSION, NAME],
-        summary="Download one file of a release",
-        description="One file of the package: `datapackage.json`, or a resource as CSV (`events.csv`) or JSON "
-        "(`events.json`). Its SHA-256 is in `files` and in datapackage.json.",
-        responses=download_responses("application/octet-stream", OpenApiTypes.BINARY),
-    )
+    """A file of the package by its name without the extension, in the format the path's extension names."""
+
+    suffix: str
+    media_type: str
+
     def get(self, request, version: str, name: str):
         self.check(request)
         release_or_404(version)
-        found = ReleaseFile.objects.filter(release__version=version, name=name).first()
+        filename = f"{name}{self.suffix}"
+        found = ReleaseFile.objects.filter(release__version=version, name=filename).first()
         if found is None:
-            raise NotFound(f"Release {version} has no file '{name}'; its `files` lists them.")
-        media_type = f"{found.media_type}; charset=utf-8"
-        return immutable(request, bytes(found.content), media_type)
+            raise NotFound(f"Release {version} has no file '{filename}'; its `files` lists them.")
+        return immutable(request, bytes(found.content), f"{self.media_type}; charset=utf-8")
+
+
+FILE_NAME = OpenApiParameter(
+    "name",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The resource, e.g. 'events' or 'event-citations' (or 'changes'; 'datapackage' for the descriptor).",
+)
+
+
+class ReleaseCSVFile(ReleaseFileDownload):
+    suffix, media_type = ".csv", "text/csv"
+
+    @extend_schema(
+        operation_id="releases_file_csv",
+        parameters=[VERSION, FILE_NAME],
+        summary="Download a resource of a release as CSV",
+        description="One resource of the package as its CSV file (`events.csv`), described by its Table Schema in "
+        "datapackage.json. Its SHA-256 is in the release's `files`.",
+        responses=download_responses("text/csv", OpenApiTypes.STR),
+    )
+    def get(self, request, version: str, name: str):
+        return super().get(request, version, name)
+
+
+class ReleaseJSONFile(ReleaseFileDownload):
+    suffix, media_type = ".json", "application/json"
+
+    @extend_schema(
+        operation_id="releases_file_json",
+        parameters=[VERSION, FILE_NAME],
+        summary="Download a resource of a release as JSON",
+        description="One resource of the package as its JSON file (`events.json`: the CSV file's rows, typed), or "
+        "`datapackage.json`, the package's descriptor. Its SHA-256 is in the release's `files`.",
+        responses=download_responses("application/json", OpenApiTypes.ANY),
+    )
+    def get(self, request, version: str, name: str):
+        return super().get(request, version, name)
 
 
 class ReleaseCitationCSL(ReleaseDownload):
@@ -191,10 +226,26 @@ class ReleaseCitationBibTeX(ReleaseDownload):
         parameters=[VERSION],
         summary="Cite a release (BibTeX)",
         description="The release as a BibTeX `@misc` entry.",
-        responses=download_responses("application/x-bibtex", OpenApiTypes.STR),
+        responses=download_responses("text/x-bibtex", OpenApiTypes.STR),
     )
     def get(self, request, version: str):
         self.check(request)
         release = release_or_404(version, "created_at", "archive_sha256")
         url = request.build_absolute_uri(reverse("release-detail", kwargs={"version": release.version}))
-        return immutable(request, citation.bibtex(release, url).encode("utf-8"), "application/x-bibtex; charset=utf-8")
+        return immutable(request, citation.bibtex(release, url).encode("utf-8"), "text/x-bibtex; charset=utf-8")
+
+
+class APIRootView(CoreAPIRootView):
+    """Every entry point of the API: the lists, a treaty's timeline (a URL template: put a treaty's slug in it), the
+    changes feed, the releases and the latest one, the schema and the docs."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        latest = Release.objects.order_by("-id").only("version").first()
+        response.data["releases"] = request.build_absolute_uri(reverse("release-list"))
+        # The dataset's latest numbered release, to cite or download; null before the first.
+        response.data["latest_release"] = latest and {
+            "version": latest.version,
+            "url": request.build_absolute_uri(reverse("release-detail", kwargs={"version": latest.version})),
+        }
+        return response

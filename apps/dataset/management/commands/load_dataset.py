@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.dataset.fixtures import default_fixtures_dir
 from apps.releases import package as packages
+from apps.releases.package import repository_release_dir
 from apps.releases.services import REPLACE_OPTION, DocumentsRefused, dataset_load
 from apps.sources.management.commands.import_documents import write_report
 
@@ -56,7 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fixtures: Path | None, no_migrate: bool, replace: bool, **options):
-        directory = fixtures or default_fixtures_dir()
+        directory = fixtures or repository_release_dir()
         try:
             package = packages.read(directory)
         except packages.PackageError as error:

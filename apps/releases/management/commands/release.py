@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.dataset.fixtures import default_fixtures_dir
+from apps.releases.package import repository_release_dir
 from apps.releases.services import ReleaseError, release_create
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             result = release_create(version=version)
         except ReleaseError as error:
             raise CommandError(str(error)) from None
-        directory = output or default_fixtures_dir()
+        directory = output or repository_release_dir()
         result.package.write(directory)
         release = result.release
         if output is None:
