@@ -95,10 +95,11 @@ class EventAdmin(CuratedImportMixin, CitationCountMixin, CitedRecordAdmin):
         curation_fieldset(),
     )
     inlines = [EventCitationInline, ParticipantInline, ResponseListInline]
-    # A new event's slug is written as its title and date are typed, to shorten if need be.
-    prepopulated_fields = {"slug": ("title", "date")}
 
     date_display = partial_date_column("date", "date")
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return new_slug_from(obj, "title", "date")
 
     @admin.display(description="Statements")
     def add_response(self, obj) -> str:
@@ -141,10 +142,11 @@ class StatementAdmin(CuratedImportMixin, CitationCountMixin, CitedRecordAdmin):
         curation_fieldset(),
     )
     inlines = [StatementCitationInline]
-    # A new statement's slug is written as its speaker and date are typed ("lavrov-2020-11-12"), to edit if need be.
-    prepopulated_fields = {"slug": ("speaker", "date")}
 
     date_display = partial_date_column("date", "date")
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return new_slug_from(obj, "speaker", "date")
 
     def get_changeform_initial_data(self, request):
         # Cited from a passage selected in the reader, the statement's words are that passage, to trim if need be:
@@ -183,6 +185,13 @@ class StatementCitationAdmin(CitationAdmin):
         "statement__treaty",
         ("statement__stance", titled("statement's stance", admin.ChoicesFieldListFilter)),
     )
+
+
+def new_slug_from(obj, *fields: str) -> dict:
+    """A new record's slug, written as ``fields`` are typed ("lavrov-2020-11-12"), to edit if need be. A saved
+    record's slug is its stable key and is left alone (and simple_history's past-version page, which reads the
+    ``prepopulated_fields`` attribute, finds none on a reviewer's form without inputs)."""
+    return {"slug": fields} if obj is None else {}
 
 
 def _add_url(model) -> str:
