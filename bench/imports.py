@@ -2,13 +2,16 @@
 """How long a large CSV import of events takes at the curation desk, end to end, as a curator lives it.
 
 On a new SQLite file (or the database DATABASE_URL names, which must be empty) with the dataset loaded, a curator
-uploads ROWS new event rows through the admin's Import page (Django's test client, in this process, so the
-background check and import run as threads here as they would in a gunicorn worker), polls the status page every
-second, confirms from it once the check is done, and polls again until the import is done. Every row cites a
-passage the dataset already cites, so the quote is checked against the source's stored text as any import's is.
+uploads ROWS new event rows through the admin's Import page (Django's test client, in this process), while a queue
+worker (``manage.py db_worker``, a process of its own, as in production) checks the file; the curator polls the
+status page every second, confirms from it once the check is done, and polls again until the worker has imported
+it. Every row cites a passage the dataset already cites, so the quote is checked against the source's stored text as
+any import's is.
 
 Prints the seconds and rows per second of the upload's answer, the background check and the background import,
 and the number of status pages polled. Usage: ``python -m bench.imports [--rows 10000]``.
+
+The functions above ``main`` drive the desk the same way for tests/test_worker_kill.py.
 """
 
 import argparse
@@ -16,12 +19,91 @@ import csv
 import io
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def event_rows_csv(count: int, prefix: str) -> bytes:
+    """A CSV file of ``count`` new events, slugs ``{prefix}-1``..., each citing a passage the dataset cites."""
+    from apps.events.models import EventCitation
+
+    cited = (
+        EventCitation.objects.select_related("event__treaty", "source")
+        .exclude(quote="")
+        .filter(event__date__isnull=False, event__treaty__isnull=False)
+        .first()
+    )
+    model = cited.event
+    columns = ["slug", "type", "date", "date_precision", "title", "treaty", "source", "quote", "locator"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for n in range(1, count + 1):
+        writer.writerow(
+            {
+                "slug": f"{prefix}-{n}",
+                "type": model.type,
+                "date": model.date.isoformat(),
+                "date_precision": model.date_precision,
+                "title": f"Imported event {n}",
+                "treaty": model.treaty.slug,
+                "source": cited.source.slug,
+                "quote": cited.quote,
+                "locator": cited.locator,
+            }
+        )
+    return out.getvalue().encode()
+
+
+def status_of(page: str) -> str:
+    """The one sentence of an import's status page."""
+    return re.search(r'<p id="import-status">(.*?)</p>', page, re.S).group(1)
+
+
+def upload(client, data: bytes) -> str:
+    """Upload ``data`` on the events' Import page; the URL of the status page it answers with."""
+    from django.urls import reverse
+
+    file = io.BytesIO(data)
+    file.name = "events.csv"
+    answer = client.post(reverse("admin:events_event_import"), {"format": "0", "import_file": file})
+    assert answer.status_code == 302, f"the upload answered {answer.status_code}, not the status page"
+    return answer["Location"]
+
+
+def confirm(client, page: str) -> str:
+    """Press the status page's confirm button; the URL of the status page the confirm answers with."""
+    from django.urls import reverse
+
+    form = re.search(r'<form id="import-confirm".*?</form>', page, re.S)
+    assert form, "no confirm form on the status page: " + re.sub(r"\s+", " ", page)[-2000:]
+    values = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group()))
+    answer = client.post(reverse("admin:events_event_process_import"), values)
+    assert answer.status_code == 302, f"the confirm answered {answer.status_code}"
+    return answer["Location"]
+
+
+def wait(client, url: str, *still: str, every: float = 1.0, timeout: float = 3600) -> tuple[str, int]:
+    """Poll the status page at ``url`` while its status starts with one of ``still``: the last page, and polls."""
+    deadline, polls = time.monotonic() + timeout, 0
+    while True:
+        page = client.get(url).content.decode()
+        polls += 1
+        if not status_of(page).startswith(still):
+            return page, polls
+        assert time.monotonic() < deadline, f"still '{status_of(page)}' after {timeout} s"
+        time.sleep(every)
+
+
+def start_worker(**popen) -> subprocess.Popen:
+    """A queue worker process on this environment's database, as production runs it."""
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"]
+    return subprocess.Popen(command, cwd=ROOT, **popen)
 
 
 def main() -> int:
@@ -42,85 +124,52 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
-    from django.urls import reverse
 
-    from apps.events.models import Event, EventCitation
+    from apps.events.models import Event
 
     call_command("migrate", verbosity=0)
     call_command("load_dataset", verbosity=0)
-    cited = (
-        EventCitation.objects.select_related("event__treaty", "source")
-        .exclude(quote="")
-        .filter(event__date__isnull=False)
-        .first()
-    )
-    model = cited.event
-    columns = ["slug", "type", "date", "date_precision", "title", "treaty", "source", "quote", "locator"]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
-    for n in range(1, options.rows + 1):
-        writer.writerow(
-            {
-                "slug": f"bench-import-{n}",
-                "type": model.type,
-                "date": model.date.isoformat(),
-                "date_precision": model.date_precision,
-                "title": f"Bench import {n}",
-                "treaty": model.treaty.slug,
-                "source": cited.source.slug,
-                "quote": cited.quote,
-                "locator": cited.locator,
-            }
-        )
+    data = event_rows_csv(options.rows, "bench-import")
     before = Event.objects.count()
-
     curator = get_user_model().objects.create_superuser("bench-curator", "bench@example.org", "unused-password")
     client = Client()
     client.force_login(curator)
-    polls = 0
 
-    def wait(url: str, still: str) -> str:
-        nonlocal polls
-        while True:
-            page = client.get(url).content.decode()
-            polls += 1
-            status = re.search(r'<p id="import-status">(.*?)</p>', page, re.S).group(1)
-            if not status.startswith(still):
-                return page
-            time.sleep(1)
-
-    started = time.perf_counter()
-    upload = io.BytesIO(out.getvalue().encode())
-    upload.name = "events.csv"
-    answer = client.post(reverse("admin:events_event_import"), {"format": "0", "import_file": upload})
-    answered = time.perf_counter()
-    assert answer.status_code == 302, f"the upload answered {answer.status_code}, not the status page"
-    page = wait(answer["Location"], "Checking")
-    checked = time.perf_counter()
-    form = re.search(r'<form id="import-confirm".*?</form>', page, re.S)
-    assert form, "no confirm form on the status page: " + re.sub(r"\s+", " ", page)[-2000:]
-    confirm = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group()))
-    confirmed_at = time.perf_counter()
-    answer = client.post(reverse("admin:events_event_process_import"), confirm)
-    confirm_answered = time.perf_counter()
-    page = wait(answer["Location"], "Importing")
-    imported = time.perf_counter()
-    status = re.search(r'<p id="import-status">(.*?)</p>', page, re.S).group(1)
+    worker = start_worker(stdout=subprocess.DEVNULL)
+    try:
+        started = time.perf_counter()
+        url = upload(client, data)
+        answered = time.perf_counter()
+        # "Interrupted": the worker missed its lease (a batch longer than TASKS_LEASE_SECONDS on a loaded machine) and
+        # its task was queued again; it goes on, and the time counts.
+        page, check_polls = wait(client, url, "Waiting", "Checking", "Interrupted")
+        checked = time.perf_counter()
+        confirmed_at = time.perf_counter()
+        url = confirm(client, page)
+        confirm_answered = time.perf_counter()
+        page, import_polls = wait(client, url, "Waiting", "Importing", "Interrupted")
+        imported = time.perf_counter()
+    finally:
+        worker.terminate()
+        worker.wait(30)
     written = Event.objects.count() - before
 
     def rate(seconds: float) -> str:
         return f"{seconds:8.1f} s  {options.rows / seconds:6.1f} rows/s"
 
     engine = django.db.connection.vendor
-    print(f"CSV import of {options.rows} event rows on {engine}, batches of 50, status polled every second")
+    print(
+        f"CSV import of {options.rows} event rows on {engine}, batches of 50, one worker, status polled every second"
+    )
     print(f"  upload answered     {answered - started:8.2f} s")
     print(f"  background check    {rate(checked - started)}")
     print(f"  confirm answered    {confirm_answered - confirmed_at:8.2f} s")
     print(f"  background import   {rate(imported - confirmed_at)}")
-    print(f"  status pages polled {polls}")
-    print(f"  final status        {status}")
+    print(f"  status pages polled {check_polls + import_polls}")
+    print(f"  final status        {status_of(page)}")
     print(f"  events written      {written}")
+    loads = " ".join(f"{load:.1f}" for load in os.getloadavg())
+    print(f"  load average        {loads} at the end, {os.cpu_count()} cores")
     return 0 if written == options.rows else 1
 
 

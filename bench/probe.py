@@ -19,6 +19,8 @@ def setup() -> None:
 def params() -> dict:
     from django.db.models import Count
 
+    from apps.core.search import parse
+    from apps.core.search.index import WEIGHTS
     from apps.events.models import Event, EventParticipant, Statement
     from apps.treaties.models import State, Treaty
 
@@ -32,6 +34,7 @@ def params() -> dict:
     state = (
         EventParticipant.objects.values("state__code").annotate(n=Count("id")).order_by("-n", "state__code").first()
     )
+    state_name = State.objects.get(code=state["state__code"]).name
     return {
         "treaty": hot_slug,
         "treaty_events": hot_count,
@@ -42,7 +45,11 @@ def params() -> dict:
         "middle_timeline_page": max(1, -(-timeline_entries // 100) // 2),
         "state": state["state__code"],
         # Searching for a state's name finds the events it acted in, as a reader would search.
-        "state_name": State.objects.get(code=state["state__code"]).name,
+        "state_name": state_name,
+        # Datasette's search reads the API's index with the API's query and weights (bench/run.py).
+        "search_q": parse(state_name).fts5(),
+        "search_table": Event.search_index.table,
+        "search_weights": ", ".join(str(WEIGHTS[weight]) for weight in Event.search_index.weights.values()),
         "state_events": state["n"],
         "total_events": Event.objects.count(),
     }

@@ -35,7 +35,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +43,11 @@ PYTHON = sys.executable
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 # Below Linux's ephemeral range (32768-60999): wrk's client sockets, lingering in TIME_WAIT, once held 55436 and
 # PostgreSQL could not bind it.
-PG_PORT = 25436
-APP_PORT = 8765
-DATASETTE_PORT = 8766
-CACHE_DIR = Path("/tmp/treaty-bench-cache")
+# Each can be moved (BENCH_PG_PORT, ...) so that two checkouts can be measured on one machine at once.
+PG_PORT = int(os.environ.get("BENCH_PG_PORT", "25436"))
+APP_PORT = int(os.environ.get("BENCH_APP_PORT", "8765"))
+DATASETTE_PORT = int(os.environ.get("BENCH_DATASETTE_PORT", "8766"))
+CACHE_DIR = Path(os.environ.get("BENCH_CACHE_DIR", "/tmp/treaty-bench-cache"))
 
 
 @dataclass
@@ -71,9 +71,7 @@ def scenarios() -> list[Scenario]:
         Scenario(
             "events state", "/api/events/?state={state}&page_size=100", ("events_by_state", {"state": "{state}"})
         ),
-        Scenario(
-            "events search", "/api/events/?q={state_name}&page_size=100", ("events_search", {"q": "{state_name}"})
-        ),
+        Scenario("events search", "/api/events/?q={state_name}&page_size=100", ("events_search", {"q": "{search_q}"})),
         Scenario(
             "memberships as_of",
             "/api/memberships/?as_of=2010-06-30&page_size=100",
@@ -103,8 +101,11 @@ CANNED_QUERIES = {
     "events_by_date": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE e.date BETWEEN :after AND :before {PAGE}",
     "events_by_state": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE e.id IN (SELECT p.event_id FROM "
     "events_eventparticipant p JOIN treaties_state s ON s.id = p.state_id WHERE s.code = :state) " + PAGE,
-    "events_search": f"SELECT {EVENT_COLUMNS} {EVENTS_FROM} WHERE e.title LIKE '%' || :q || '%' "
-    f"OR e.description LIKE '%' || :q || '%' {PAGE}",
+    # The API's full-text index, ranked as the API ranks it (apps.core.search); table and weights come from the probe.
+    "events_search": f"SELECT {EVENT_COLUMNS} FROM {{search_table}} "
+    "JOIN events_event e ON e.id = {search_table}.rowid LEFT JOIN treaties_treaty t ON t.id = e.treaty_id "
+    "WHERE {search_table} MATCH :q "
+    "ORDER BY bm25({search_table}, {search_weights}), e.date, e.slug LIMIT 100",
     "memberships_as_of": "SELECT m.slug, m.status, m.joined_on, m.left_on, t.slug AS treaty, s.code AS state "
     "FROM treaties_membership m JOIN treaties_treaty t ON t.id = m.treaty_id JOIN treaties_state s "
     "ON s.id = m.state_id WHERE (m.joined_on IS NULL OR m.joined_on <= :d) AND (m.left_on IS NULL OR m.left_on > :d) "
@@ -118,20 +119,6 @@ CANNED_QUERIES = {
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-# The events' trigram indexes, as their migration creates and drops them.
-TRIGRAM_INDEXES = [
-    operation
-    for operation in import_module("apps.events.migrations.0004_event_search_trigram").Migration.operations
-    if operation.sql.startswith("CREATE INDEX")
-]
-
-
-def psql(sql: str) -> None:
-    """Run SQL in the benchmark's database, as the cluster's owner."""
-    connect = ["-h", "/tmp", "-p", str(PG_PORT), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
-    subprocess.run(as_postgres([str(PG_BIN / "psql"), *connect, "-c", sql, "treaty_bench"]), check=True)
 
 
 def as_postgres(args: list[str]) -> list[str]:
@@ -255,11 +242,6 @@ def prepare_database(backend: str, database_url: str, workdir: Path, options) ->
             subprocess.run(as_postgres([str(PG_BIN / "createdb"), *connect, "treaty_bench"]), check=True)
     log(f"{backend}: migrate")
     manage(env, "migrate", "--verbosity", "0")
-    if fresh and backend == "postgresql":
-        # Without the trigram indexes while loading: maintaining four GIN indexes row by row would dominate the
-        # load; they are built in one pass each after it, with their migration's own SQL. (Migrating back before
-        # them would also undo every later migration, whose columns the generator fills.)
-        psql("; ".join(index.reverse_sql for index in TRIGRAM_INDEXES))
     if fresh:
         log(f"{backend}: generate {options.events:,} events")
         started = time.perf_counter()
@@ -272,10 +254,8 @@ def prepare_database(backend: str, database_url: str, workdir: Path, options) ->
             "--verbosity=1",
         )
         log(f"{backend}: generated in {time.perf_counter() - started:.1f} s")
+        # generate_synthetic builds the search tables after its inserts, each in one pass.
         if backend == "postgresql":
-            started = time.perf_counter()
-            psql("; ".join(index.sql for index in TRIGRAM_INDEXES))
-            log(f"{backend}: search indexes built in {time.perf_counter() - started:.1f} s")
             # Fresh statistics, as autovacuum would gather them in production before long.
             subprocess.run(
                 as_postgres(
@@ -386,7 +366,7 @@ def measure_pass(backend, database_url, workdir, plan, params, options, *, cache
     with contextlib.ExitStack() as stack:
         stack.enter_context(server(gunicorn_command(options), env, app + ceiling_path, workdir / "gunicorn.log"))
         if datasette:
-            stack.enter_context(datasette_server(workdir))
+            stack.enter_context(datasette_server(workdir, params))
         runs = load_rounds(targets, options)
 
     queries = "queries_repeat" if cache else "queries"
@@ -466,8 +446,9 @@ def datasette_url(scenario: Scenario, params: dict) -> str:
     return f"http://127.0.0.1:{DATASETTE_PORT}/bench/{name}.json?_shape=array&" + urllib.parse.urlencode(query)
 
 
-def datasette_server(workdir: Path):
-    metadata = {"databases": {"bench": {"queries": {name: {"sql": sql} for name, sql in CANNED_QUERIES.items()}}}}
+def datasette_server(workdir: Path, params: dict):
+    queries = {name: {"sql": sql.format(**params)} for name, sql in CANNED_QUERIES.items()}
+    metadata = {"databases": {"bench": {"queries": queries}}}
     (workdir / "datasette.json").write_text(json.dumps(metadata))
     command = [PYTHON, "-m", "datasette", "serve", str(workdir / "bench.sqlite3"), "--port", str(DATASETTE_PORT)]
     command += ["--host", "127.0.0.1", "--metadata", str(workdir / "datasette.json")]

@@ -568,3 +568,32 @@ def write():
         return response
 
     return send
+
+
+@pytest.fixture
+def run_queue(db):
+    """Run every task waiting on the queue, here, as a worker does (claim, run, record the result; no heartbeat):
+    ``run_queue()`` returns how many it ran. Tests then see what a worker process leaves in the database."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run() -> int:
+        ran = 0
+        while (result := DBTaskResult.objects.ready().first()) is not None:
+            result.claim(worker.worker_id)
+            worker.run_task(result)
+            ran += 1
+        return ran
+
+    return run

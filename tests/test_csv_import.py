@@ -203,13 +203,6 @@ def test_a_confirm_never_reads_a_posted_file_name(sample_dataset, good_event_row
     assert not Event.objects.filter(slug=good_event_row["slug"]).exists()
 
 
-def _wait_for_background_imports():
-    from apps.curation.imports import _threads
-
-    while _threads:
-        _threads.pop().join(timeout=60)
-
-
 def _bulk_rows(good_event_row, count: int, changes=None) -> list[dict]:
     rows = [good_event_row | {"slug": f"bulk-{n}", "quote": f"Quote {n}."} for n in range(1, count + 1)]
     for n, change in (changes or {}).items():
@@ -217,18 +210,20 @@ def _bulk_rows(good_event_row, count: int, changes=None) -> list[dict]:
     return rows
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_large_import_runs_in_the_background_and_says_what_it_wrote(
-    sample_dataset, good_event_row, curator, curator_client, settings
+    sample_dataset, good_event_row, curator, curator_client, settings, run_queue
 ):
-    """Past the inline limit, the confirm answers at once with a status page; the import is committed in batches,
-    recorded with the curator, and the page then gives the totals."""
+    """Past the inline limit, the confirm answers at once with a status page and queues the import for a worker;
+    the worker commits it in batches, recorded with the curator, and the page then gives the totals."""
     settings.CURATION_IMPORT_INLINE_ROWS, settings.CURATION_IMPORT_BATCH_ROWS = 2, 2
     response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, _bulk_rows(good_event_row, 5)))
     confirm = response.context["confirm_form"].initial
     started = curator_client.post(reverse("admin:events_event_process_import"), confirm)
     assert started.status_code == 302 and "/import/" in started["Location"]
-    _wait_for_background_imports()
+    waiting = curator_client.get(started["Location"]).content.decode()
+    assert "Waiting for a worker to start importing its 5 rows. No worker is running" in waiting
+    assert not Event.objects.filter(slug__startswith="bulk-").exists()
+    assert run_queue() == 1
     assert Event.objects.filter(slug__startswith="bulk-").count() == 5
     assert {event.history.get().history_user for event in Event.objects.filter(slug__startswith="bulk-")} == {curator}
     status = curator_client.get(started["Location"])
@@ -237,9 +232,8 @@ def test_a_large_import_runs_in_the_background_and_says_what_it_wrote(
     assert "already imported" in " ".join(str(m) for m in again.context["messages"])
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_background_import_that_stops_says_which_rows_were_written(
-    sample_dataset, good_event_row, make_source, curator_client, settings
+    sample_dataset, good_event_row, make_source, curator_client, settings, run_queue
 ):
     """A row refused at import time (its source deleted since the preview) stops the import: the batches before it
     are written, its own is not, and the status page says so."""
@@ -250,7 +244,7 @@ def test_a_background_import_that_stops_says_which_rows_were_written(
     confirm = response.context["confirm_form"].initial
     doomed.delete()
     started = curator_client.post(reverse("admin:events_event_process_import"), confirm)
-    _wait_for_background_imports()
+    run_queue()
     assert sorted(Event.objects.filter(slug__startswith="bulk-").values_list("slug", flat=True)) == [
         "bulk-1",
         "bulk-2",
@@ -267,9 +261,8 @@ def _confirm_from_status_page(page) -> dict:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group()))
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_large_upload_is_checked_in_the_background_then_confirmed_from_its_status_page(
-    sample_dataset, good_event_row, curator, curator_client, settings
+    sample_dataset, good_event_row, curator, curator_client, settings, run_queue
 ):
     """A file too large to check within the request is checked in the background, batch by batch, writing nothing;
     its status page then gives what confirming would write and the confirm button, which imports it."""
@@ -280,7 +273,9 @@ def test_a_large_upload_is_checked_in_the_background_then_confirmed_from_its_sta
         reverse("admin:events_event_import"), {"format": "0", "import_file": _csv(EVENT_COLUMNS, rows)}
     )
     assert started.status_code == 302 and "/import/" in started["Location"]
-    _wait_for_background_imports()
+    waiting = curator_client.get(started["Location"]).content.decode()
+    assert "Waiting for a worker to start checking its 5 rows." in waiting
+    assert run_queue() == 1
     assert not Event.objects.filter(slug__startswith="bulk-").exists()
     page = curator_client.get(started["Location"]).content.decode()
     assert "Checked all 5 rows; confirming would write 5 new, 0 updated, 0 unchanged." in page
@@ -289,7 +284,7 @@ def test_a_large_upload_is_checked_in_the_background_then_confirmed_from_its_sta
 
     imported = curator_client.post(reverse("admin:events_event_process_import"), confirm)
     assert imported.status_code == 302 and imported["Location"] == started["Location"]
-    _wait_for_background_imports()
+    assert run_queue() == 1
     assert Event.objects.filter(slug__startswith="bulk-").count() == 5
     assert {event.history.get().history_user for event in Event.objects.filter(slug__startswith="bulk-")} == {curator}
     page = curator_client.get(started["Location"]).content.decode()
@@ -299,9 +294,8 @@ def test_a_large_upload_is_checked_in_the_background_then_confirmed_from_its_sta
     assert "already imported" in " ".join(str(m) for m in again.context["messages"])
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_large_upload_with_bad_rows_is_rejected_with_every_row_error_listed(
-    sample_dataset, good_event_row, curator_client, settings
+    sample_dataset, good_event_row, curator_client, settings, run_queue
 ):
     """The background check reports every refused row, numbered in the whole file and by column, writes nothing,
     offers no confirm, and a confirm posted anyway imports nothing."""
@@ -310,7 +304,7 @@ def test_a_large_upload_with_bad_rows_is_rejected_with_every_row_error_listed(
     started = curator_client.post(
         reverse("admin:events_event_import"), {"format": "0", "import_file": _csv(EVENT_COLUMNS, rows)}
     )
-    _wait_for_background_imports()
+    run_queue()
     page = curator_client.get(started["Location"]).content.decode()
     assert "Nothing was written: checking the 5 rows found the problems below." in page
     problems = re.findall(r"<li>(Row .*?)</li>", page)
@@ -330,7 +324,7 @@ def test_a_status_page_is_only_its_curators(sample_dataset, curator_client, cura
 
     pending = PendingImport.objects.create(user=curator, model="events.event", data=b"", status="checking")
     url = reverse("admin:events_event_import_status", args=[pending.token])
-    assert "Checking: 0 of 0 rows checked so far" in curator_client.get(url).content.decode()
+    assert "Waiting for a worker to start checking its 0 rows" in curator_client.get(url).content.decode()
     other = User.objects.create_user("other-curator", is_staff=True)
     other.groups.add(Group.objects.get(name="curators"))
     other_client = Client()

@@ -26,13 +26,14 @@ class PendingImport(models.Model):
     (and deleted). Here the posted token finds a file only for the user who uploaded it, for the model it was
     previewed on, and the confirm deletes it in the import's transaction, so a second confirm finds nothing.
 
-    A file too large to check within a request is kept as ``checking`` and checked in the background (a dry run per
-    batch), then becomes ``previewed`` (with the totals it would write and the confirm form's values) or ``rejected``
-    (with its row errors).
+    A file too large to check within a request is kept as ``checking`` and checked by a task of the queue (a dry
+    run per batch), then becomes ``previewed`` (with the totals it would write and the confirm form's values) or
+    ``rejected`` (with its row errors).
 
     A file too large to import within a request is confirmed by moving it to ``running`` (once: the update matches
-    only a ``previewed`` row) and imported in the background in batches, each committed with its progress; the row
-    then says what was written, and where and why an import stopped.
+    only a ``previewed`` row) and imported by a task of the queue in batches, each committed with its progress; the
+    row then says what was written, and where and why an import stopped. A task run again after its worker was lost
+    resumes from that progress (``apps/curation/jobs.py``).
     """
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="What the confirm posts.")
@@ -52,6 +53,22 @@ class PendingImport(models.Model):
     report = models.TextField(blank=True, help_text="What the check found or the import did, or why it stopped.")
     confirm = models.JSONField(
         default=dict, blank=True, help_text="The confirm form's values, for a file checked in the background."
+    )
+    totals = models.JSONField(
+        default=dict, blank=True, help_text="Rows new, updated, unchanged and refused so far, by the check or import."
+    )
+    # SET_NULL: finished tasks are pruned from the queue (prune_db_task_results); the import keeps its outcome.
+    task = models.ForeignKey(
+        "django_tasks_database.DBTaskResult",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The queued task checking or importing it in the background.",
+    )
+    attempt = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The run of its task that holds it (1, then 2 if its worker was lost...); only that run writes.",
     )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When it was previewed.")
     updated_at = models.DateTimeField(auto_now=True, help_text="Last progress; a running import updates it per batch.")

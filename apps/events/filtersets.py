@@ -1,10 +1,7 @@
 """Filters of the events and statements endpoints."""
 
-import datetime
-
 import django_filters
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 
 from apps.core.api.filters import (
     FilterSet,
@@ -12,6 +9,7 @@ from apps.core.api.filters import (
     NullsLastOrderingFilter,
     partial_date_after,
     partial_date_before,
+    search_filter,
     updated_after_filter,
 )
 from apps.events.choices import EventType, ParticipantRole, StatementKind, StatementStance
@@ -40,14 +38,13 @@ class EventFilterSet(FilterSet):
     date_after = partial_date_after("date", "events")
     date_before = partial_date_before("date", "events")
     source = source_filter("Only events reported by this source (slug).")
-    q = django_filters.CharFilter(
-        method="search", label="Text search (any case) in the slug, title, description and location."
-    )
+    q = search_filter(Event, "events")
     updated_after = updated_after_filter("events")
+    # After q: a given ordering replaces the search's relevance order.
     ordering = NullsLastOrderingFilter(
         fields=["date", "updated_at", "slug"],
         label="Sort order: date, updated_at or slug, '-' first for descending; unknown dates sort last. "
-        "Default: date, then slug.",
+        "Default: date, then slug (with q: most relevant first).",
     )
 
     class Meta:
@@ -69,18 +66,6 @@ class EventFilterSet(FilterSet):
 
     def filter_source(self, queryset, name, value: Source):
         return queryset.filter(Exists(EventCitation.objects.filter(event=OuterRef("pk"), source=value)))
-
-    def search(self, queryset, name, value):
-        # The list order, written so that no index provides it: PostgreSQL then collects the matches from the
-        # trigram indexes and sorts them (19 ms for 5,100 matches of a million), rather than walking the events in
-        # list order testing each (160 ms), a plan it picks whenever it overestimates the matches. Collecting costs
-        # what the count already costs; walking can cost many times more. Unknown dates still sort last.
-        return queryset.filter(
-            Q(slug__icontains=value)
-            | Q(title__icontains=value)
-            | Q(description__icontains=value)
-            | Q(location__icontains=value)
-        ).order_by(Coalesce("date", Value(datetime.date.max)).asc(), "slug")
 
 
 class StatementFilterSet(FilterSet):
@@ -104,9 +89,7 @@ class StatementFilterSet(FilterSet):
     date_before = partial_date_before("date", "statements")
     source = source_filter("Only statements reported by this source (slug).")
     updated_after = updated_after_filter("statements")
-    q = django_filters.CharFilter(
-        method="search", label="Text search (any case) in the slug, text, speaker and speaker's title."
-    )
+    q = search_filter(Statement, "statements")
 
     class Meta:
         model = Statement
@@ -122,11 +105,3 @@ class StatementFilterSet(FilterSet):
 
     def filter_source(self, queryset, name, value: Source):
         return queryset.filter(Exists(StatementCitation.objects.filter(statement=OuterRef("pk"), source=value)))
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(slug__icontains=value)
-            | Q(text__icontains=value)
-            | Q(speaker__icontains=value)
-            | Q(speaker_title__icontains=value)
-        )

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
+from apps.core.search import SearchIndex
 from apps.sources.citations import CitedRecord
 from apps.sources.models import Citation, Source, citation_constraints
 from apps.treaties.models import State, Treaty
@@ -52,6 +53,8 @@ class Event(CitedRecord, TimeStampedModel):
 
     objects = NaturalKeyManager("slug")
     history = HistoricalRecords(app="history")
+    # What q searches, A weighing most (apps.core.search).
+    search_index = SearchIndex(title="A", description="B", location="C", slug="D")
 
     class Meta:
         ordering = ["date", "slug"]
@@ -195,6 +198,8 @@ class Statement(CitedRecord, TimeStampedModel):
     objects = NaturalKeyManager("slug")
     # Joint signatories and mentioned states are edited on the statement, so their changes are recorded with it.
     history = HistoricalRecords(app="history", m2m_fields=[joint_with, mentions])
+    # What q searches, A weighing most (apps.core.search).
+    search_index = SearchIndex(speaker="A", text="B", speaker_title="C", slug="D")
 
     class Meta:
         ordering = ["date", "slug"]

@@ -1,9 +1,14 @@
 """Filters of the sources endpoint."""
 
 import django_filters
-from django.db.models import Q
 
-from apps.core.api.filters import FilterSet, partial_date_after, partial_date_before, updated_after_filter
+from apps.core.api.filters import (
+    FilterSet,
+    partial_date_after,
+    partial_date_before,
+    search_filter,
+    updated_after_filter,
+)
 from apps.sources.models import Source
 
 
@@ -17,19 +22,8 @@ class SourceFilterSet(FilterSet):
     date_after = partial_date_after("published_on", "sources published")
     date_before = partial_date_before("published_on", "sources published")
     updated_after = updated_after_filter("sources")
-    q = django_filters.CharFilter(
-        method="search", label="Text search (any case) in the slug, title, publisher, author and document name."
-    )
+    q = search_filter(Source, "sources")
 
     class Meta:
         model = Source
         fields = []
-
-    def search(self, queryset, name, value):
-        return queryset.filter(
-            Q(slug__icontains=value)
-            | Q(title__icontains=value)
-            | Q(publisher__icontains=value)
-            | Q(author__icontains=value)
-            | Q(document__icontains=value)
-        )

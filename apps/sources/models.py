@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.constraints import FieldCheckConstraint
 from apps.core.models import NaturalKeyManager, TimeStampedModel
 from apps.core.partial_dates import partial_date_constraints, precision_field
+from apps.core.search import SearchIndex
 
 from . import documents
 from .choices import CitationStance, SourceKind
@@ -81,6 +82,8 @@ class Source(TimeStampedModel):
     objects = NaturalKeyManager("slug")
     # Who changed what and when, by every path that saves a model (admin, API, commands); see apps/curation.
     history = HistoricalRecords(app="history", excluded_fields=["text", "has_text"])
+    # What q searches, A weighing most (apps.core.search); not the document's text, which is others' writing.
+    search_index = SearchIndex(title="A", author="B", publisher="C", slug="D", document="D")
 
     class Meta:
         ordering = ["slug"]

@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 
 from apps.core.caching import QUERY_CHECKED
 from apps.core.partial_dates import overlaps_range_q
+from apps.core.search import SearchSyntaxError, index_of, parse
 
 
 class FilterSet(django_filters.FilterSet):
@@ -129,6 +130,39 @@ def updated_after_filter(what: str) -> django_filters.IsoDateTimeFilter:
         lookup_expr="gte",
         label=f"Only {what} changed at or after this moment (ISO 8601, e.g. 2024-05-01T00:00:00Z), for mirrors "
         "that sync incrementally.",
+    )
+
+
+class SearchQueryField(forms.CharField):
+    """``q`` parsed when the parameters are validated, so a query that cannot run is a 400 naming ``q``."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse(value)
+        except SearchSyntaxError as error:
+            raise forms.ValidationError(str(error), code="invalid_search") from None
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Full-text search over the fields the model's ``search_index`` declares, most relevant first
+    (``apps.core.search``); an ``ordering`` filter declared after it replaces that order."""
+
+    field_class = SearchQueryField
+
+    def filter(self, qs, value):
+        return qs if value is None else index_of(qs.model).matching(qs, value)
+
+
+def search_filter(model, what: str) -> SearchFilter:
+    """``q`` for a model, described from its index declaration."""
+    return SearchFilter(
+        label=f"Full-text search in the {index_of(model).described()} of {what}. Each word must match, by its stem "
+        '(withdrawal also finds withdraw and withdrawing); "a phrase" matches those words in order; word* matches '
+        "words starting with it; OR between terms matches either; -word leaves out what matches it. Most relevant "
+        "first (a match in an earlier-named field counts more), then in list order.",
     )
 
 

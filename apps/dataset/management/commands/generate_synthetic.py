@@ -7,6 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from apps.changes.log import log_existing_records
 from apps.core.caching import bump_data_version
+from apps.core.search.maintenance import rebuild_indexes
 from apps.dataset.bulkload import BulkWriter
 from apps.dataset.synthetic import (
     MAX_STATES,
@@ -76,6 +77,8 @@ class Command(BaseCommand):
             generator.run()
             # Raw inserts leave no history: put the new records (and the flushed ones' deletions) in the changes feed.
             logged = log_existing_records(using=using)
+            # Nor versions, which the SQLite search copies follow: rebuild them from the tables.
+            rebuild_indexes(using)
         # Raw inserts send no model signals: invalidate cached API responses explicitly.
         bump_data_version()
         elapsed = time.perf_counter() - started

@@ -1,0 +1,204 @@
+"""Full-text search (``q``) on events, statements and sources: words match by stem, "phrases", prefixes, OR and
+exclusions; the most relevant first (a title match above a description match) unless ``ordering`` is given; a
+query that cannot run is a 400 naming ``q``, never a 500."""
+
+import datetime
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from apps.core.search import SearchSyntaxError, parse
+
+
+def found(client, resource: str, q: str, **params) -> list[str]:
+    response = client.get(f"/api/{resource}/", {"q": q, "page_size": 500, **params})
+    assert response.status_code == 200, response.content[:500]
+    return [item["slug"] for item in response.json()["results"]]
+
+
+# --- what matches -------------------------------------------------------------------------------------------------
+
+FORMS = {
+    "withdrawal": "Announced withdrawal",
+    "withdrawing": "A withdrawing party",
+    "withdraws": "It withdraws",
+    "withdrew": "It withdrew",
+    "withdrawn": "Forces withdrawn",
+    "unrelated": "An inspection flight",
+}
+
+
+@pytest.fixture
+def forms(make_event):
+    return {form: make_event(slug=f"form-{form}", title=title).slug for form, title in FORMS.items()}
+
+
+@pytest.mark.parametrize("q", ["withdraw", "withdrawal", "WITHDRAWING"])
+def test_a_word_finds_the_forms_sharing_its_stem(client, forms, q):
+    """Regular forms share a stem (withdraw, withdrawal, withdrawing, withdraws); irregular ones (withdrew, withdrawn)
+    do not, on either database's English stemmer."""
+    assert set(found(client, "events", q)) == {forms["withdrawal"], forms["withdrawing"], forms["withdraws"]}
+
+
+def test_a_prefix_finds_every_word_starting_with_it(client, forms):
+    assert set(found(client, "events", "withdr*")) == set(forms.values()) - {forms["unrelated"]}
+    assert found(client, "events", "withdrew") == [forms["withdrew"]]
+
+
+def test_a_phrase_needs_its_words_together_and_in_order(client, make_event):
+    together = make_event(title="Open Skies consultative commission").slug
+    apart = make_event(title="Skies over an open field").slug
+    assert set(found(client, "events", "open skies")) == {together, apart}
+    assert found(client, "events", '"open skies"') == [together]
+    assert found(client, "events", '"skies open"') == []
+    # Words joined by punctuation are a phrase too, as a slug is written.
+    assert found(client, "events", "open-skies") == [together]
+
+
+def test_punctuation_inside_a_word_separates_it_on_both_databases(client, make_event):
+    """PostgreSQL's parser keeps "U.S." and "e-mail" whole; searched text is split at punctuation, as SQLite's
+    tokenizer and the query's words are, so a title is found by its own words."""
+    notice = make_event(title="U.S. gives notice by e-mail").slug
+    assert found(client, "events", '"U.S. gives notice"') == [notice]
+    assert found(client, "events", "e-mail") == [notice]
+    assert found(client, "events", "us gives") == []
+
+
+def test_or_matches_either_side_and_a_minus_leaves_out(client, make_event):
+    inspection = make_event(title="Inspection in Vienna").slug
+    flight = make_event(title="Observation flight over Vienna").slug
+    meeting = make_event(title="Meeting in Geneva").slug
+    assert set(found(client, "events", "inspection OR geneva")) == {inspection, meeting}
+    assert set(found(client, "events", "vienna")) == {inspection, flight}
+    assert found(client, "events", "vienna -inspection") == [flight]
+    assert found(client, "events", "vienna NOT inspection") == [flight]
+    assert found(client, "events", 'vienna -"observation flight"') == [inspection]
+
+
+def test_case_and_accents_do_not_matter(client, make_event):
+    geneva = make_event(title="Talks in Genève").slug
+    assert found(client, "events", "GENEVE") == [geneva]
+    assert found(client, "events", "genève") == [geneva]
+
+
+@pytest.mark.parametrize(
+    ("resource", "fields"),
+    [
+        ("events", {"title": "Overflight", "description": "Overflight", "location": "Overflight"}),
+        ("statements", {"speaker": "Overflight", "text": "Overflight", "speaker_title": "Overflight"}),
+        ("sources", {"title": "Overflight", "author": "Overflight", "publisher": "Overflight"}),
+    ],
+)
+def test_each_declared_field_is_searched(client, make_event, make_statement, make_source, resource, fields):
+    make = {"events": make_event, "statements": make_statement, "sources": make_source}[resource]
+    slugs = {
+        name: make(slug=f"by-{name.replace('_', '-')}", **{name: f"{value} word"}).slug
+        for name, value in fields.items()
+    }
+    make(slug="elsewhere")
+    assert set(found(client, resource, "overflight")) == set(slugs.values())
+    # The slug is searched too, with the least weight.
+    assert found(client, resource, "elsewhere") == ["elsewhere"]
+
+
+# --- in what order --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("resource", "heavier", "lighter"),
+    [
+        ("events", "title", "description"),
+        ("statements", "speaker", "text"),
+        ("sources", "title", "author"),
+    ],
+)
+def test_a_match_in_the_heavier_field_comes_first(
+    client, make_event, make_statement, make_source, resource, heavier, lighter
+):
+    """Created first, dated earlier and keyed first, the lighter match would lead the list order: relevance puts
+    the heavier field's match first."""
+    make = {"events": make_event, "statements": make_statement, "sources": make_source}[resource]
+    same = {heavier: "Plain words here", lighter: "Plain words here"}
+    light = make(slug="a-light", **(same | {lighter: "Plain quota words"}))
+    heavy = make(slug="b-heavy", **(same | {heavier: "Plain quota words"}))
+    assert found(client, resource, "quota") == [heavy.slug, light.slug]
+
+
+def test_ordering_wins_over_relevance(client, make_event):
+    late = make_event(slug="late", title="Quota", date=datetime.date(2021, 1, 1)).slug
+    early = make_event(slug="early", title="Words", description="quota", date=datetime.date(2020, 1, 1)).slug
+    assert found(client, "events", "quota") == [late, early]
+    assert found(client, "events", "quota", ordering="date") == [early, late]
+    assert found(client, "events", "quota", ordering="-slug") == [late, early]
+
+
+def test_equally_relevant_matches_keep_the_list_order_on_every_page(client, make_event):
+    slugs = [
+        make_event(slug=f"quota-{n:02}", title="Quota", date=datetime.date(2020, 1, 1 + n % 5)).slug for n in range(11)
+    ]
+    expected = sorted(slugs, key=lambda slug: (1 + int(slug[-2:]) % 5, slug))
+    paged = []
+    for page in (1, 2, 3):
+        paged += found(client, "events", "quota", page_size=4, page=page)
+    assert paged == expected
+
+
+# --- what is refused ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "message"),
+    [
+        ('"open skies', 'A phrase opened with " is not closed'),
+        ("OR", "'OR' needs a word or a phrase on each side"),
+        ("inf OR", "'OR' needs a word or a phrase on each side"),
+        ("OR inf", "'OR' needs a word or a phrase on each side"),
+        ("inf OR OR skies", "'OR' needs a word or a phrase on each side"),
+        ("-inf", "'-inf' only leaves out; give a word to find beside it"),
+        ("inf OR -skies", "'-skies' only leaves out"),
+        ("inf NOT", "'NOT' must be followed by a word or a phrase"),
+        ("NOT OR inf", "'NOT' must be followed by a word or a phrase to leave out, not 'OR'"),
+        ("!!! *", "Give at least one word to search for"),
+    ],
+)
+@pytest.mark.parametrize("resource", ["events", "statements", "sources"])
+def test_a_query_that_cannot_run_is_a_400_naming_q(db, client, resource, q, message):
+    response = client.get(f"/api/{resource}/", {"q": q})
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["parameter"] == "q"
+    assert error["message"].startswith(message), error["message"]
+
+
+# Pieces of the FTS5 and tsquery syntaxes (and of neither), so that random text reaches their parsers' corners.
+PIECES = [
+    *"ab \"*-():^+~'\\.,;!&|<>{}[]%_$@#\t\x1a",
+    *["OR", "AND", "NOT", "NEAR", "NEAR(", "or", " ", "  ", "title:", "rank", "é", "ß", "İ", "\u0301", "日本", "٣"],
+    *["withdraw", "skies", "1992", "<->", ":*", "!!", "''", '""', '-"', '*"', '\\"'],
+]
+
+
+@settings(
+    max_examples=300, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.lists(st.sampled_from(PIECES), min_size=1, max_size=12).map("".join))
+def test_any_text_is_answered_never_with_a_500(open_skies, text):
+    """Whatever ``q`` holds, the database never sees a query it cannot parse: 200, or a 400 naming q."""
+    # Hundreds of anonymous requests: each example starts with no request counted against the rate limit.
+    for alias in django_settings.CACHES:
+        caches[alias].clear()
+    client = Client()
+    try:
+        # Blank is no filter at all, as for every parameter.
+        expected = 200 if not text.strip() or parse(text) else 400
+    except SearchSyntaxError:
+        expected = 400
+    for resource in ("events", "statements", "sources"):
+        response = client.get(f"/api/{resource}/", {"q": text})
+        assert response.status_code == expected, (text, response.content[:300])
+        if expected == 400:
+            assert response.json()["errors"][0]["parameter"] == "q"
