@@ -326,3 +326,19 @@ def test_a_deleted_records_last_versions_keep_their_citations(make_event):
     assert sorted(version.history_type for version in versions) == ["+", "-"]
     states = citations_by_version(Event, event_id, versions)
     assert [[c.quote for c in state.values()] for state in states.values()] == [[quote], [quote]]
+
+
+def test_a_citation_moved_to_another_record_is_a_version_of_both(
+    cited_event, sample_dataset, curator_client, admin_form_data
+):
+    """Moving a citation to another event on its own page shows it removed from the one and added to the other."""
+    other = sample_dataset["events"][1]
+    citation = cited_event.citations.get(quote="Moscow regrets the exit.")
+    url = reverse("admin:events_eventcitation_change", args=[citation.pk])
+    assert curator_client.post(url, admin_form_data(curator_client.get(url)) | {"event": other.pk}).status_code == 302
+    assert _changes(curator_client, cited_event)[0] == [
+        "Citation tass-2020 (para. 1): supports: “Moscow regrets the exit.” → (removed)"
+    ]
+    assert _changes(curator_client, other)[0] == [
+        "Citation tass-2020 (para. 1): (none) → supports: “Moscow regrets the exit.”"
+    ]

@@ -65,12 +65,16 @@ def citations_by_version(record_model, record_id, versions) -> dict[int, dict[tu
     """For each of a record's ``versions`` (historical rows, all of them, any order), its citations by key.
 
     One query, on the citations' history (``versions`` are the record's, which the caller has read anyway).
+    A citation moved to another record (on its own page) leaves this one when it moves.
     """
     model = citation_model(record_model)
+    cited = f"{model.cited_field}_id"
+    # Every version of every citation that was ever this record's: one moved to another record leaves it then.
+    ever = model.history.filter(**{cited: record_id}).values("id")
     rows = list(
-        model.history.filter(**{f"{model.cited_field}_id": record_id})
+        model.history.filter(id__in=ever)
         .order_by("history_date", "history_id")
-        .values("id", "history_date", "history_type", *COLUMNS)
+        .values("id", "history_date", "history_type", cited, *COLUMNS)
     )
     ordered = sorted(versions, key=lambda version: (version.history_date, version.history_id))
     states, standing, position = {}, {}, 0
@@ -84,6 +88,8 @@ def citations_by_version(record_model, record_id, versions) -> dict[int, dict[tu
             if row["history_type"] == "-":
                 if not record_deleted_next:  # the record's own delete took these: they stay with this version
                     standing.pop(row["id"], None)
+            elif row[cited] != record_id:
+                standing.pop(row["id"], None)
             else:
                 standing[row["id"]] = PastCitation(row["id"], *(row[name] for name in COLUMNS))
         states[version.history_id] = {citation.key: citation for citation in standing.values()}
