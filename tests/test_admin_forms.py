@@ -1,8 +1,10 @@
 """The admin forms report each model rule on the field it concerns, and refuse uncited records."""
 
 import datetime
+import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from apps.events.models import Event, Statement
@@ -210,3 +212,63 @@ def test_source_address_without_scheme_is_taken_as_https(sample_dataset, curator
     assert response.status_code == 302, response.context["adminform"].form.errors
     source.refresh_from_db()
     assert source.url == "https://www.example.org/open-skies"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2020", "“2020” is a year: enter 2020-01-01 (1 January) and choose the precision Year."),
+        ("2020-03", "“2020-03” is a month: enter 2020-03-01 (1 March) and choose the precision Month."),
+        ("March 2020", "“March 2020” is a month: enter 2020-03-01 (1 March) and choose the precision Month."),
+        ("22 Nov", "Enter the date as YYYY-MM-DD (2020-11-22); for a month or a year, its first day"),
+    ],
+)
+def test_a_year_or_month_typed_as_a_date_says_how_to_enter_it(event_add, curator_client, typed, message):
+    """A date typed as a year or a month is answered with what to enter instead (its first day and a precision),
+    not Django's bare "Enter a valid date."."""
+    url, data = event_add
+    errors = _errors(curator_client.post(url, data | {"date": typed}))
+    assert list(errors) == ["date"]
+    assert errors["date"][0].startswith(message), errors["date"][0]
+
+
+def test_every_partial_date_on_every_form_says_how_to_enter_a_year(sample_dataset, curator_client):
+    """The help is the admin's for every partial date (a membership's three, a source's publication date), not one
+    form's."""
+    for model_name, fields in [
+        ("treaties_membership", ["joined_on", "withdrawal_notified_on", "left_on"]),
+        ("sources_source", ["published_on"]),
+        ("events_statement", ["date"]),
+    ]:
+        form = curator_client.get(reverse(f"admin:{model_name}_add")).context["adminform"].form
+        for name in fields:
+            assert form.fields[name].clean("2020-01-01") == datetime.date(2020, 1, 1)
+            with pytest.raises(ValidationError, match="is a year: enter 2020-01-01"):
+                form.fields[name].clean("2020")
+
+
+def test_the_locator_is_shown_derived_and_cannot_be_typed(
+    sample_dataset, make_source, curator_client, admin_form_data
+):
+    """A citation's locator is derived from where its quote stands in the source's text: the record's form and the
+    citation's own page show it as text, with no box to type another that the save would silently replace."""
+    source = make_source(text="Headline.\nThe U.S. left on Sunday.\n")
+    event = sample_dataset["events"][0]
+    citation = event.citations.create(source=source, quote="The U.S. left on Sunday.", locator="para. 9")
+    citation.full_clean()
+    citation.save()
+    assert citation.locator == "para. 2"
+    for url in [
+        reverse("admin:events_event_change", args=[event.pk]),
+        reverse("admin:events_eventcitation_change", args=[citation.pk]),
+    ]:
+        page = curator_client.get(url)
+        assert b"locator" in page.content
+        assert not re.search(rb'name="[^"]*locator"', page.content), url
+        assert b"para. 2" in page.content
+    # A locator posted anyway is not taken.
+    url = reverse("admin:events_event_change", args=[event.pk])
+    data = admin_form_data(curator_client.get(url))
+    assert curator_client.post(url, data | {"citations-1-locator": "para. 7"}).status_code == 302
+    citation.refresh_from_db()
+    assert citation.locator == "para. 2"

@@ -8,6 +8,7 @@ import pytest
 
 from apps.core.api.renderers import columns
 from apps.events.api.serializers import EventSerializer
+from apps.events.models import Event, EventCitation
 from tests.conftest import shared_open_skies
 
 # These tests only read the Open Skies record: it is built once for the module.
@@ -296,7 +297,8 @@ def test_csv_export_is_flat_with_stable_columns(client, open_skies):
     assert notice["treaty.url"] == "http://testserver/api/treaties/open-skies/"
     assert notice["date.display"] == "22 May 2020"
     assert notice["participants"] == "USA (actor); RUS (target)"
-    assert notice["citations"] == "reuters-2020-us-notice"
+    # Each citation as its source and where in it: a researcher can find the passage without the JSON.
+    assert notice["citations"] == "reuters-2020-us-notice (para. 2)"
 
 
 def test_csv_header_is_the_same_for_an_empty_list(client, open_skies):
@@ -358,3 +360,15 @@ def test_browsable_api_is_off_without_debug(client, open_skies, endpoint):
     assert response.status_code == 400
     assert response.json()["errors"][0]["parameter"] == "format"
     assert b"<html" not in client.get(f"/api/{endpoint}/", HTTP_ACCEPT="text/html").content
+
+
+def test_csv_citations_name_each_passage_by_source_and_paragraph(client, open_skies, make_source):
+    """Two passages of one source read apart; a citation without a locator (its source's text is not loaded) is its
+    source alone."""
+    event = Event.objects.get(slug="us-withdrawal-notice")
+    reuters = event.citations.get().source
+    EventCitation.objects.create(event=event, source=reuters, quote="Another passage.", locator="para. 5")
+    EventCitation.objects.create(event=event, source=make_source(slug="tass-2020"), quote="Unplaced.")
+    rows = _csv(client.get("/api/events/", {"format": "csv", "treaty": "open-skies"}))
+    notice = next(dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[0] == "us-withdrawal-notice")
+    assert notice["citations"] == "reuters-2020-us-notice (para. 2); reuters-2020-us-notice (para. 5); tass-2020"

@@ -453,3 +453,15 @@ def test_a_locked_database_is_503_with_retry_after_and_nothing_written(open_skie
         "errors": [],
     }
     assert not Event.objects.filter(slug="locked").exists()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "model", "field"), [("events", Event, "date"), ("memberships", Membership, "left_on")]
+)
+def test_a_year_given_as_a_date_is_400_saying_how_to_write_it(open_skies, curator_api, write, endpoint, model, field):
+    """The API answers "2020" in a date with the admin form's words: its first day, with the precision Year."""
+    path = detail(endpoint, model.objects.order_by("pk").first().slug)
+    body = write(curator_api, "patch", path, {field: "2020"}, expect=400, etag=curator_api.get(path)["ETag"]).json()
+    assert [(e["parameter"], e["message"]) for e in body["errors"]] == [
+        (field, "“2020” is a year: enter 2020-01-01 (1 January) and choose the precision Year.")
+    ]

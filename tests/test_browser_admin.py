@@ -98,7 +98,6 @@ def test_curator_adds_cites_corrects_and_reverts_an_event(page, desk):
     page.select_option("#id_date_precision", "day")
     _pick(page, "id_citations-0-source", "U.S. exit from Open Skies")
     page.fill("#id_citations-0-quote", "The U.S. withdrawal from the Open Skies Treaty took effect on Sunday.")
-    page.fill("#id_citations-0-locator", "para. 1")
     _shot(page, "02-event-form-filled")
     page.click("input[name=_save]")
     page.wait_for_selector("ul.messagelist li.success")

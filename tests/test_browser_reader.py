@@ -114,18 +114,19 @@ def test_curator_takes_a_new_document_from_upload_to_cited_records(page, curator
     assert citation.locator == "para. 1"
     assert documents.locate(DOCUMENT, citation.quote, citation.prefix, citation.suffix).start == citation.start
 
-    # Back in the reader the passage is highlighted and links to the event.
+    # Back in the reader the passage is highlighted, and the event is linked below its paragraph.
     page.goto(f"/admin/sources/source/{source.pk}/reader/")
-    mark = page.locator("#para-1 a.cite-supports")
+    mark = page.locator("#para-1 mark.cite-supports")
     assert mark.inner_text() == FIRST
-    assert mark.get_attribute("href") == f"/admin/events/event/{event.pk}/change/"
+    assert page.locator("#para-1 .para-citations a").get_attribute("href") == f"/admin/events/event/{event.pk}/change/"
     _shot(page, "reader-05-passage-highlighted")
 
     # A second passage, for the event that now exists.
     _drag_select(page, 2, SECOND)
-    page.select_option("#cite-existing select[name=model]", "events.event")
-    page.fill("#cite-existing input[name=record]", event.slug)
-    page.click("#cite-existing button[type=submit]")
+    page.click("[aria-labelledby='select2-id_event-container']")
+    page.fill(".select2-container--open .select2-search__field", "Vienna")
+    page.click(".select2-container--open .select2-results__option:has-text('Remaining parties meet in Vienna')")
+    page.click("#cite-existing button[value='events.event']")
     page.wait_for_selector("#event_form")
     assert page.input_value("#id_citations-1-quote") == SECOND
     page.click("input[name=_save]")

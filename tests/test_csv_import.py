@@ -50,15 +50,18 @@ def test_preview_lists_row_errors_and_writes_nothing(good_event_row, curator_cli
         good_event_row | {"slug": "uncited", "source": "", "quote": ""},
         good_event_row | {"slug": "bad-date", "date_precision": "month"},
         good_event_row | {"slug": "unknown-source", "source": "no-such-source"},
+        good_event_row | {"slug": "a-year", "date": "2021"},
     ]
     response = _preview(curator_client, "event", _csv(EVENT_COLUMNS, rows))
     result = response.context["result"]
     assert result.has_validation_errors()
     errors = {row.number: row.error.message_dict for row in result.invalid_rows}
-    assert set(errors) == {2, 3, 4}
+    assert set(errors) == {2, 3, 4, 5}
     assert "needs at least one citation that supports it" in errors[2]["quote"][0]
     assert "1st of its month" in errors[3]["date"][0]
     assert "no-such-source" in errors[4]["source"][0]
+    # The admin form's words for a date that is only a year.
+    assert errors[5]["date"] == ["“2021” is a year: enter 2021-01-01 (1 January) and choose the precision Year."]
     assert "confirm_form" not in response.context
     assert not Event.objects.filter(slug__in=[row["slug"] for row in rows]).exists()
 

@@ -87,17 +87,21 @@ def test_reader_numbers_paragraphs_and_keeps_their_text_exact(document, cited, c
 
 
 def test_reader_marks_passages_by_stance_and_links_the_records(document, cited, curator_client):
-    """Supporting and contradicting passages are styled apart (overlap apart again) and link to the citing records."""
+    """Supporting and contradicting passages are styled apart (overlap apart again), each naming the records citing
+    it; the records are linked below the paragraph, not from the passage, whose text must stay selectable (a link's
+    text is dragged as a link, and a double click on it opens the record)."""
     page = curator_client.get(_reader(document)).content.decode()
     second = _paragraph_html(page, 2)
     event_url = reverse("admin:events_event_change", args=[cited["event"].pk])
     statement_url = reverse("admin:events_statement_change", args=[cited["statement"].pk])
-    runs = re.findall(r'<a class="cite (cite-\w+)" href="([^"]+)" title="[^"]*">([^<]*)</a>', second)
+    runs = re.findall(r'<mark class="cite (cite-\w+)" title="([^"]*)">([^<]*)</mark>', second)
     assert runs == [
-        ("cite-supports", event_url, "The U.S. "),
-        ("cite-mixed", event_url, "left on Sunday."),
-        ("cite-contradicts", statement_url, " Moscow regrets"),
+        ("cite-supports", "supports: event usa-exit", "The U.S. "),
+        ("cite-mixed", "supports: event usa-exit; contradicts: statement moscow-regrets", "left on Sunday."),
+        ("cite-contradicts", "contradicts: statement moscow-regrets", " Moscow regrets"),
     ]
+    text = re.search(r'<span class="para-text".*?</span>(?=</p>)', second, re.S).group(0)
+    assert "<a " not in text
     assert 'class="para para-cited"' in second
     assert f'href="{event_url}">event usa-exit</a>' in second
     assert f'href="{statement_url}">statement moscow-regrets</a>' in second
@@ -224,8 +228,10 @@ def test_curator_saves_a_record_cited_from_a_selection_without_typing_the_quote(
     url = f"{reverse('admin:events_event_add')}?{_cite_params(document, SECOND, SECOND + len(REPEATED))}"
     data = admin_form_data(curator_client.get(url))
     data |= {"slug": "moscow-regrets", "type": "meeting", "title": "Moscow regrets", "treaty": make_treaty().pk}
-    response = curator_client.post(url, data)
+    response = curator_client.post(url, data | {"_continue": "Save and continue editing"})
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    # On to the new record's own page, without the selection (see the test below).
+    assert "cite_" not in response["Location"]
     citation = EventCitation.objects.get(event__slug="moscow-regrets")
     assert (citation.source, citation.quote) == (document, REPEATED)
     assert (citation.start, citation.end, citation.locator) == (SECOND, SECOND + len(REPEATED), "para. 2")
@@ -280,22 +286,52 @@ def test_a_selection_in_a_source_without_text_is_refused(make_source, curator_cl
 
 
 def test_cite_for_an_existing_record_opens_its_change_form(document, cited, curator_client):
+    """The record is the one chosen in the autocomplete box named after its model, sent by its key."""
     event = cited["event"]
     url = reverse("admin:sources_source_cite", args=[document.pk])
-    response = curator_client.get(url, {"model": "events.event", "record": "usa-exit", "cite_start": 0, "cite_end": 6})
+    response = curator_client.get(url, {"model": "events.event", "event": event.pk, "cite_start": 0, "cite_end": 6})
     assert response.status_code == 302
     expected = f"{reverse('admin:events_event_change', args=[event.pk])}?{_cite_params(document, 0, 6)}"
     assert response["Location"] == expected
 
 
+def test_reader_offers_an_autocomplete_box_per_kind_of_existing_record(document, cited, curator_client):
+    """No slug is typed: each kind of record is chosen in the admin's autocomplete box (select2), which searches that
+    kind's admin; its button sends the kind."""
+    content = curator_client.get(_reader(document)).content.decode()
+    for model in ("events.event", "events.statement", "treaties.membership", "treaties.treaty"):
+        model_name = model.split(".")[1]
+        (box,) = re.findall(rf'<select name="{model_name}"[^>]*>', content)
+        assert "admin-autocomplete" in box
+        assert 'data-ajax--url="/admin/autocomplete/"' in box
+        assert f'name="model" value="{model}"' in content
+    assert 'name="record"' not in content
+    assert "admin/js/autocomplete.js" in content
+    # What the event box asks the admin when "exit" is typed: the events matching it.
+    (box,) = re.findall(r'<select name="event"[^>]*>', content)
+    query = dict(re.findall(r'data-(app-label|model-name|field-name)="([^"]+)"', box))
+    search = curator_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": query["app-label"],
+            "model_name": query["model-name"],
+            "field_name": query["field-name"],
+            "term": "exit",
+        },
+    )
+    assert [result["id"] for result in search.json()["results"]] == [str(cited["event"].pk)]
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"model": "events.event", "record": "no-such-event"}, "No event has the slug 'no-such-event'."),
-        ({"model": "auth.user", "record": "curator"}, "Choose what kind of record to cite for"),
+        ({"model": "events.event", "event": ""}, "Choose the event to cite this passage for"),
+        ({"model": "events.event", "event": "999999"}, "Choose the event to cite this passage for"),
+        ({"model": "events.event", "event": "abc"}, "Choose the event to cite this passage for"),
+        ({"model": "auth.user", "user": "1"}, "Choose what kind of record to cite for"),
     ],
 )
-def test_cite_for_an_unknown_record_goes_back_to_the_reader(document, curator_client, params, message):
+def test_cite_for_no_chosen_record_goes_back_to_the_reader(document, curator_client, params, message):
     url = reverse("admin:sources_source_cite", args=[document.pk])
     response = curator_client.get(url, {**params, "cite_start": 0, "cite_end": 6})
     assert response["Location"] == _reader(document)
@@ -345,3 +381,54 @@ def test_a_passage_repeated_with_the_same_context_is_refused_with_a_message(make
     assert "quote" not in _citation_forms(response)[0].initial
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("occurs 2 times" in text and "select more" in text for text in texts), texts
+
+
+@pytest.mark.parametrize("button", ["_continue", "_addanother", "_save"])
+def test_after_saving_a_cited_selection_the_form_offers_it_no_more(
+    document, cited, curator_client, admin_form_data, button
+):
+    """The redirect after a save drops the selection's cite_* parameters (Django keeps the query string), so the form
+    that follows is not filled with the same quote again, whose save would be refused as a duplicate."""
+    event = cited["event"]
+    start = TEXT.index("Photo")
+    url = f"{reverse('admin:events_event_change', args=[event.pk])}?{_cite_params(document, start, start + 6)}"
+    response = curator_client.post(url, admin_form_data(curator_client.get(url)) | {button: "Save"})
+    assert response.status_code == 302
+    assert "cite_" not in response["Location"]
+    assert event.citations.filter(quote="Photo:").count() == 1
+    if button == "_continue":
+        quotes = [
+            form.initial.get("quote") or form.instance.quote
+            for form in _citation_forms(curator_client.get(response["Location"]))
+        ]
+        assert sorted(quotes) == ["Photo:", "The U.S. left on Sunday."]
+
+
+def test_a_passage_the_record_already_cites_is_not_offered_again(document, cited, curator_client):
+    """Opening a record's form with a passage it already cites (the back button, a reload) adds no row, and says so."""
+    event = cited["event"]
+    start = TEXT.index("The U.S. left on Sunday.")
+    url = reverse("admin:events_event_change", args=[event.pk])
+    response = curator_client.get(f"{url}?{_cite_params(document, start, start + len('The U.S. left on Sunday.'))}")
+    (only,) = _citation_forms(response)
+    assert only.instance.quote == "The U.S. left on Sunday."
+    texts = [str(m) for m in get_messages(response.wsgi_request)]
+    assert texts == ["This event already cites this passage (para. 2): nothing to add."]
+
+
+def test_a_statement_cited_from_a_selection_opens_with_the_passage_as_its_words(document, curator_client):
+    """The statement's text starts as the selected passage, so its words are not typed either; its slug is written
+    from its speaker and date as they are typed (the admin's prepopulated field)."""
+    start = TEXT.index(REPEATED)
+    url = f"{reverse('admin:events_statement_add')}?{_cite_params(document, start, start + len(REPEATED))}"
+    response = curator_client.get(url)
+    assert response.context["adminform"].form.initial["text"] == REPEATED
+    (citation,) = _citation_forms(response)
+    assert citation.initial["quote"] == REPEATED
+    prepopulated = {
+        field["field"].name: [d.name for d in field["dependencies"]]
+        for field in response.context["prepopulated_fields"]
+    }
+    assert prepopulated == {"slug": ["speaker", "date"]}
+    # Without a selection the words start empty.
+    assert "text" not in curator_client.get(reverse("admin:events_statement_add")).context["adminform"].form.initial

@@ -7,8 +7,11 @@ A partial date is stored as two fields: ``<name>`` (a DateField holding the firs
 
 import calendar
 import datetime
+import re
 from dataclasses import dataclass
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import Exact
@@ -188,3 +191,62 @@ def period_contains_q(start: str, end: str, day: datetime.date) -> models.Q:
     return (models.Q(**{f"{start}__isnull": True}) | starts_on_or_before_q(start, day)) & (
         models.Q(**{f"{end}__isnull": True}) | ends_on_or_after_q(end, day, strictly=True)
     )
+
+
+_YEAR = re.compile(r"(\d{4})")
+_YEAR_MONTH = re.compile(r"(\d{4})[-/.](\d{1,2})")
+_MONTH_YEAR = re.compile(r"(\d{1,2})[-/.](\d{4})")
+_MONTH_NAMES = {
+    name.lower(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+
+
+def date_entry_problem(typed: str) -> str:
+    """What to tell a curator whose ``typed`` date was not understood: a year or a month alone is a partial date's
+    first day with a coarser precision ("2020" is 2020-01-01, precision Year), which a date box cannot guess."""
+    text = " ".join(str(typed).split())
+    if _YEAR.fullmatch(text):
+        return f"“{text}” is a year: enter {text}-01-01 (1 January) and choose the precision Year."
+    year, month = _year_and_month(text)
+    if year and month:
+        return (
+            f"“{text}” is a month: enter {year}-{month:02d}-01 (1 {calendar.month_name[month]}) and choose the "
+            "precision Month."
+        )
+    return (
+        "Enter the date as YYYY-MM-DD (2020-11-22); for a month or a year, its first day (2020-11-01, 2020-01-01) "
+        "with the precision Month or Year."
+    )
+
+
+def _year_and_month(text: str) -> tuple[int | None, int | None]:
+    """The year and month of "2020-03", "03/2020" or "March 2020", or (None, None)."""
+    if match := _YEAR_MONTH.fullmatch(text):
+        year, month = int(match[1]), int(match[2])
+    elif match := _MONTH_YEAR.fullmatch(text):
+        year, month = int(match[2]), int(match[1])
+    elif len(words := text.replace(",", " ").split()) == 2 and _YEAR.fullmatch(words[1]):
+        year, month = int(words[1]), _MONTH_NAMES.get(words[0].lower().rstrip("."), 0)
+    else:
+        return None, None
+    return (year, month) if 1 <= month <= 12 else (None, None)
+
+
+class PartialDateFormField(forms.DateField):
+    """The date box of a partial date on a form: an entry it cannot read is answered with how to enter it
+    (``date_entry_problem``), not "Enter a valid date."."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise ValidationError(date_entry_problem(value), code="invalid") from None
+
+
+def is_partial_date(field) -> bool:
+    """Whether a model field is the date of a partial date (its model has the companion ``<name>_precision``)."""
+    if not isinstance(field, models.DateField) or field.model is None:
+        return False
+    return any(other.name == f"{field.name}_precision" for other in field.model._meta.fields)

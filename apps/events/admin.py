@@ -12,9 +12,19 @@ from apps.core.admin import (
     curation_fieldset,
     partial_date_column,
     partial_date_row,
+    titled,
 )
 from apps.curation.imports import CuratedImportMixin
-from apps.sources.admin import CitationAdmin, DisagreementsMixin, RequiredCitationInline, SourceAdmin
+from apps.sources.admin import (
+    CITATION_SOURCE_FILTER,
+    RECORD_SOURCE_FILTER,
+    CitationAdmin,
+    DisagreementsMixin,
+    RequiredCitationInline,
+    SourceAdmin,
+)
+from apps.sources.cited_admin import CitedRecordAdmin
+from apps.sources.reader import citation_prefill
 from apps.treaties.admin import ReadOnlyListInline, TreatyAdmin
 
 from .accept import participants_prefill, reader_suggestions
@@ -89,13 +99,13 @@ SourceAdmin.suggesters = [*SourceAdmin.suggesters, reader_suggestions]
 
 
 @admin.register(Event)
-class EventAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CuratedAdmin):
+class EventAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CitedRecordAdmin):
     """Events: dated acts about states and treaties, each with the sources that report it."""
 
     resource_classes = [EventResource]
     formats = [CSV]
     list_display = ("slug", "title", "type", "date_display", "treaty", "citation_count")
-    list_filter = ("type", "treaty", "date_precision", "states")
+    list_filter = ("type", "treaty", "date_precision", "states", RECORD_SOURCE_FILTER)
     search_fields = ("slug", "title", "description", "location", "citations__quote")
     list_select_related = ("treaty",)
     autocomplete_fields = ("treaty",)
@@ -110,6 +120,9 @@ class EventAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, Cur
 
     date_display = partial_date_column("date", "date")
 
+    def get_prepopulated_fields(self, request, obj=None):
+        return new_slug_from(obj, "title", "date")
+
     @admin.display(description="Statements")
     def add_response(self, obj) -> str:
         if obj is None or obj.pk is None:
@@ -119,13 +132,13 @@ class EventAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, Cur
 
 
 @admin.register(Statement)
-class StatementAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CuratedAdmin):
+class StatementAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin, CitedRecordAdmin):
     """Statements: what was said, by whom, for which state, with what stance, and where it was reported."""
 
     resource_classes = [StatementResource]
     formats = [CSV]
     list_display = ("slug", "speaker", "on_behalf_of", "kind", "stance", "date_display", "treaty", "citation_count")
-    list_filter = ("stance", "kind", "treaty", "on_behalf_of", "date_precision", "is_verbatim")
+    list_filter = ("stance", "kind", "treaty", "on_behalf_of", "date_precision", "is_verbatim", RECORD_SOURCE_FILTER)
     search_fields = ("slug", "speaker", "speaker_title", "text", "citations__quote")
     list_select_related = ("on_behalf_of", "treaty")
     autocomplete_fields = ("on_behalf_of", "joint_with", "mentions", "treaty", "responds_to")
@@ -154,6 +167,18 @@ class StatementAdmin(CuratedImportMixin, DisagreementsMixin, CitationCountMixin,
 
     date_display = partial_date_column("date", "date")
 
+    def get_prepopulated_fields(self, request, obj=None):
+        return new_slug_from(obj, "speaker", "date")
+
+    def get_changeform_initial_data(self, request):
+        # Cited from a passage selected in the reader, the statement's words are that passage, to trim if need be:
+        # the curator types the quote neither for the citation nor for the statement.
+        initial = super().get_changeform_initial_data(request)
+        selection = citation_prefill(request)
+        if selection is not None and "text" not in initial:
+            initial["text"] = selection["quote"]
+        return initial
+
 
 @admin.register(EventParticipant)
 class EventParticipantAdmin(CuratedAdmin):
@@ -170,13 +195,25 @@ class EventParticipantAdmin(CuratedAdmin):
 @admin.register(EventCitation)
 class EventCitationAdmin(CitationAdmin):
     cited_field = "event"
-    list_filter = ("stance", "event__treaty", "event__type")
+    list_filter = ("stance", CITATION_SOURCE_FILTER, "event__treaty", "event__type")
 
 
 @admin.register(StatementCitation)
 class StatementCitationAdmin(CitationAdmin):
     cited_field = "statement"
-    list_filter = ("stance", "statement__treaty", "statement__stance")
+    list_filter = (
+        "stance",
+        CITATION_SOURCE_FILTER,
+        "statement__treaty",
+        ("statement__stance", titled("statement's stance", admin.ChoicesFieldListFilter)),
+    )
+
+
+def new_slug_from(obj, *fields: str) -> dict:
+    """A new record's slug, written as ``fields`` are typed ("lavrov-2020-11-12"), to edit if need be. A saved
+    record's slug is its stable key and is left alone (and simple_history's past-version page, which reads the
+    ``prepopulated_fields`` attribute, finds none on a reviewer's form without inputs)."""
+    return {"slug": fields} if obj is None else {}
 
 
 def _add_url(model) -> str:

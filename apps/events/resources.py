@@ -8,10 +8,11 @@ dry run in a rolled-back transaction) lists every row's errors by column before 
 """
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 
 from apps.core.api.renderers import escape_formula, unescape_formula
+from apps.core.partial_dates import date_entry_problem, is_partial_date
 from apps.sources.citations import RELATION, check_supported
 from apps.sources.models import Source
 from apps.treaties.models import State, Treaty
@@ -29,6 +30,16 @@ def writable_fields(serializer_class) -> tuple[str, ...]:
     return tuple(name for name in meta.fields if name not in getattr(meta, "children", ()))
 
 
+class PartialDateWidget(widgets.DateWidget):
+    """A partial date's cell: one that is not a date says how to write a year or a month, as the admin form does."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except ValueError:
+            raise ValueError(date_entry_problem(value)) from None
+
+
 class CitedResource(resources.ModelResource):
     """A resource whose rows may add one citation to the record; new records must bring one."""
 
@@ -38,6 +49,12 @@ class CitedResource(resources.ModelResource):
 
     citation_model: type
     cited_field: str
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        if is_partial_date(f):
+            return PartialDateWidget
+        return super().widget_from_django_field(f, default)
 
     def import_instance(self, instance, row, **kwargs) -> None:
         errors = {}

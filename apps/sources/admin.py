@@ -16,7 +16,14 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import TIMESTAMPS, CuratedAdmin, curation_fieldset, partial_date_column, partial_date_row
+from apps.core.admin import (
+    TIMESTAMPS,
+    CuratedAdmin,
+    curation_fieldset,
+    partial_date_column,
+    partial_date_row,
+    titled,
+)
 
 from . import documents, sentences
 from .choices import CitationStance
@@ -24,6 +31,11 @@ from .citations import RELATION, check_supported
 from .models import ParagraphDecision, Source
 from .reader import ReaderAdminMixin, citation_prefill
 from .services import source_text_check, source_text_set
+
+# "By source" on a list of citations, and on a cited record's list through its citations (its ``sources``), both
+# offering only the sources cited there.
+CITATION_SOURCE_FILTER = ("source", admin.RelatedOnlyFieldListFilter)
+RECORD_SOURCE_FILTER = ("sources", titled("source"))
 
 
 class RequiredCitationFormSet(BaseInlineFormSet):
@@ -94,19 +106,41 @@ class VerifiedMixin:
         return None if obj is None or obj.pk is None else obj.is_verified
 
 
-class CitationInline(VerifiedMixin, admin.TabularInline):
-    """Citations edited in place under the record they support: source, quote, locator, stance, note."""
+class CitationInline(VerifiedMixin, admin.StackedInline):
+    """Citations edited in place under the record they support: source, quote, stance, note; where the passage stands
+    (its locator and position) is derived from the source's text on save and shown, never typed.
+
+    Stacked, one citation a block: as a table row the source, quote, note and selectors were 2,500 px wide, off a
+    1,400 px window and scrolling inside their own box at 1,000 px.
+    """
 
     form = CitationForm
-    fields = ("source", "quote", "prefix", "suffix", "locator", "stance", "note", "start", "end", "verified")
-    # Computed from the source's text on save (see Citation.clean()).
-    readonly_fields = ("start", "end", "verified")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "source",
+                    "quote",
+                    ("stance", "verified"),
+                    "note",
+                    ("locator", "start", "end"),
+                    ("prefix", "suffix"),
+                )
+            },
+        ),
+    )
+    # Computed from the source's text on save (see Citation.clean()); a source without text leaves them empty.
+    readonly_fields = ("locator", "start", "end", "verified")
     autocomplete_fields = ("source",)
     extra = 0
     verbose_name = "citation"
     verbose_name_plural = "citations (source passages supporting or contradicting this record)"
-    # Small text boxes, so a row of the inline fits the page beside its source and stance.
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})}}
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})},
+        # Prefix and suffix side by side within a 1,000 px window.
+        models.CharField: {"widget": forms.TextInput(attrs={"size": 20})},
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source")
@@ -116,7 +150,7 @@ class CitationInline(VerifiedMixin, admin.TabularInline):
     # GET parameters but never an inline, hence this, once, for every cited model.
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        prefill = citation_prefill(request)
+        prefill = self.selection(request, obj)
         if prefill is None:
             return formset
 
@@ -129,9 +163,26 @@ class CitationInline(VerifiedMixin, admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         # The add form already shows min_num rows; a change form (or an inline with no minimum) needs one more.
-        if citation_prefill(request) is not None and (obj is not None or not self.min_num):
+        if self.selection(request, obj) is not None and (obj is not None or not self.min_num):
             return 1
         return super().get_extra(request, obj, **kwargs)
+
+    def selection(self, request, obj) -> dict | None:
+        """The reader's selection to add as a citation of ``obj``, unless ``obj`` cites that passage already (the
+        form reopened by the back button or a reload): a second row would only be refused as a duplicate."""
+        prefill = citation_prefill(request)
+        if prefill is None or obj is None:
+            return prefill
+        cited = self.model.objects.filter(
+            **{self.model.cited_field: obj}, source_id=prefill["source"], quote=prefill["quote"]
+        ).first()
+        if cited is None:
+            return prefill
+        if not getattr(request, "_selection_already_cited", False):
+            request._selection_already_cited = True
+            where = f" ({cited.locator})" if cited.locator else ""
+            messages.info(request, f"This {obj._meta.verbose_name} already cites this passage{where}: nothing to add.")
+        return None
 
 
 class RequiredCitationInline(CitationInline):
@@ -168,9 +219,12 @@ class DisagreementsMixin:
 
 
 def _contradicting(record) -> list:
-    return list(
-        getattr(record, RELATION).filter(stance=CitationStance.CONTRADICTS).select_related("source").order_by("id")
-    )
+    """The citations contradicting ``record``, read once per instance (Django asks a form's fieldsets many times)."""
+    if "_contradicting" not in record.__dict__:
+        record._contradicting = list(
+            getattr(record, RELATION).filter(stance=CitationStance.CONTRADICTS).select_related("source").order_by("id")
+        )
+    return record._contradicting
 
 
 def _reader_link(citation) -> str:
@@ -185,11 +239,26 @@ class CitationAdmin(VerifiedMixin, CuratedAdmin):
     form = CitationAdminForm
 
     list_display = ("source", "cited", "quote_excerpt", "locator", "stance", "verified")
-    list_filter = ("stance", ("source__has_text", admin.BooleanFieldListFilter))
+    list_filter = ("stance", CITATION_SOURCE_FILTER, ("source__has_text", admin.BooleanFieldListFilter))
     search_fields = ("quote", "note", "locator", "source__slug", "source__title")
     list_select_related = ("source",)
 
-    readonly_fields = (*CuratedAdmin.readonly_fields, "start", "end", "verified")
+    readonly_fields = (*CuratedAdmin.readonly_fields, "locator", "start", "end", "verified")
+
+    def save_model(self, request, obj, form, change):
+        # A citation changed on its own page changes its record: the record is saved first, so its history has a
+        # version showing the change (see citation_history) and its updated_at, the API's ETag, moves. A citation
+        # moved to another record changes both.
+        records = [getattr(obj, obj.cited_field)]
+        if change and form.initial.get(obj.cited_field) not in (None, records[0].pk):
+            records.append(records[0]._meta.model._default_manager.get(pk=form.initial[obj.cited_field]))
+        for record in records:
+            record.save()
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        getattr(obj, obj.cited_field).save()
+        super().delete_model(request, obj)
 
     def get_fields(self, request, obj=None):
         return (
@@ -293,7 +362,7 @@ class ParagraphDecisionInline(admin.TabularInline):
     readonly_fields = ("sentence",)
     extra = 0
     verbose_name_plural = "paragraphs and sentences deliberately left uncited (decided in the reader)"
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}}
 
     @admin.display(description="sentence")
     def sentence(self, obj) -> str:

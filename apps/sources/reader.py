@@ -14,13 +14,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import documents, sentences
 from .choices import CitationStance, DecisionKind
+from .cite_existing import ExistingRecordForm
 from .coverage import Coverage, coverage, coverages
 from .models import QUOTE_MAX_LENGTH, ParagraphDecision, Source, citation_models
 from .reading import read
@@ -162,7 +162,9 @@ class ReaderAdminMixin:
         ]
 
     def _source(self, request, object_id) -> Source:
-        source = get_object_or_404(self.get_queryset(request), pk=unquote(object_id))
+        source = self.get_object(request, unquote(object_id))
+        if source is None:
+            raise Http404(f"No source has the key {object_id!r}.")
         if not self.has_view_or_change_permission(request, source):
             raise PermissionDenied
         return source
@@ -183,7 +185,10 @@ class ReaderAdminMixin:
             "reading": reading,
             "can_decide": user.has_perm(f"{ParagraphDecision._meta.app_label}.add_paragraphdecision"),
             "cite_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "add"))],
-            "cite_existing_targets": [t for t in cite_targets() if user.has_perm(_perm(t["label"], "change"))],
+            "cite_existing_form": ExistingRecordForm(
+                [_model(t["label"]) for t in cite_targets() if user.has_perm(_perm(t["label"], "change"))],
+                self.admin_site,
+            ),
         }
         return TemplateResponse(request, self.reader_template, context)
 
@@ -228,15 +233,20 @@ class ReaderAdminMixin:
         source = self._source(request, object_id)
         targets = {target["label"]: target for target in cite_targets()}
         target = targets.get(request.GET.get("model", ""))
-        slug = request.GET.get("record", "").strip()
         start, end = _int(request.GET.get(CITE_START)), _int(request.GET.get(CITE_END))
         if target is None:
             messages.error(request, f"Choose what kind of record to cite for: one of {', '.join(sorted(targets))}.")
             return HttpResponseRedirect(_reader_url(source))
         model = _model(target["label"])
-        record = model._default_manager.filter(slug=slug).first()
+        # The key the autocomplete box named after the model sends (see cite_existing.ExistingRecordForm).
+        key = _int(request.GET.get(model._meta.model_name))
+        record = model._default_manager.filter(pk=key).first() if key is not None else None
         if record is None:
-            messages.error(request, f"No {model._meta.verbose_name} has the slug '{slug}'.")
+            messages.error(
+                request,
+                f"Choose the {model._meta.verbose_name} to cite this passage for: type a few words of its title or "
+                "slug in the box beside the button, then pick it.",
+            )
             return HttpResponseRedirect(_reader_url(source))
         if not request.user.has_perm(_perm(target["label"], "change")):
             raise PermissionDenied

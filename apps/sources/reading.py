@@ -111,12 +111,14 @@ class Paragraph:
         return [item for item in self.sentences if item.decision is not None and item.decision.start is not None]
 
     def html(self) -> str:
-        """The paragraph's text, each cited run a link to the (first) record citing it, each undecided sentence
-        marked.
+        """The paragraph's text, each cited run marked (its title naming the records citing it), each undecided
+        sentence marked.
 
         Built here rather than in the template so no whitespace slips between runs: the reader's script maps a
         selection back to offsets in the text by counting characters, so the element's text must be exactly the
-        paragraph's.
+        paragraph's. A mark, not a link: text in a link cannot be selected (a drag moves the link, a double click
+        opens it), and a second record on a cited passage is the common case. The records are linked below the
+        paragraph.
         """
         pieces = format_html_join("", "{}", ((_run_html(run),) for run in self.runs))
         return format_html('<span class="para-text" data-start="{}">{}</span>', self.start, pieces)
@@ -125,9 +127,8 @@ class Paragraph:
 def _run_html(run: Run) -> str:
     if run.passages:
         return format_html(
-            '<a class="{}" href="{}" title="{}">{}</a>',
+            '<mark class="{}" title="{}">{}</mark>',
             run.css_class,
-            run.passages[0].record_url,
             "; ".join(f"{p.stance}: {p.record_label}" for p in run.passages),
             run.text,
         )

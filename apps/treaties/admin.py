@@ -12,7 +12,14 @@ from apps.core.admin import (
     partial_date_column,
     partial_date_row,
 )
-from apps.sources.admin import CitationAdmin, DisagreementsMixin, RequiredCitationInline
+from apps.sources.admin import (
+    CITATION_SOURCE_FILTER,
+    RECORD_SOURCE_FILTER,
+    CitationAdmin,
+    DisagreementsMixin,
+    RequiredCitationInline,
+)
+from apps.sources.cited_admin import CitedRecordAdmin
 
 from .models import Membership, MembershipCitation, State, Treaty, TreatyCitation
 
@@ -62,11 +69,11 @@ class MembershipListInline(ReadOnlyListInline):
 
 
 @admin.register(Treaty)
-class TreatyAdmin(DisagreementsMixin, CitationCountMixin, CuratedAdmin):
+class TreatyAdmin(DisagreementsMixin, CitationCountMixin, CitedRecordAdmin):
     """Treaties. Their members and events are listed under them; events/admin.py adds the events inline."""
 
     list_display = ("slug", "name", "short_name", "kind", "domain", "status", "citation_count")
-    list_filter = ("kind", "domain", "status")
+    list_filter = ("kind", "domain", "status", RECORD_SOURCE_FILTER)
     search_fields = ("slug", "name", "short_name", "aliases")
     autocomplete_fields = ("depositaries",)
     readonly_fields = (*TIMESTAMPS, "add_related")
@@ -95,7 +102,7 @@ class MembershipCitationInline(RequiredCitationInline):
 
 
 @admin.register(Membership)
-class MembershipAdmin(DisagreementsMixin, CitationCountMixin, CuratedAdmin):
+class MembershipAdmin(DisagreementsMixin, CitationCountMixin, CitedRecordAdmin):
     """A state's period of participation in a treaty, with the sources for its dates."""
 
     list_display = (
@@ -109,7 +116,15 @@ class MembershipAdmin(DisagreementsMixin, CitationCountMixin, CuratedAdmin):
         "left_on_display",
         "citation_count",
     )
-    list_filter = ("treaty", "status", "role", "joined_on_precision", "left_on_precision", "state")
+    list_filter = (
+        "treaty",
+        "status",
+        "role",
+        "joined_on_precision",
+        "left_on_precision",
+        "state",
+        RECORD_SOURCE_FILTER,
+    )
     search_fields = ("slug", "state__code", "state__name", "state__aliases", "treaty__slug", "treaty__name")
     list_select_related = ("state", "treaty")
     autocomplete_fields = ("treaty", "state")
@@ -138,13 +153,13 @@ class MembershipAdmin(DisagreementsMixin, CitationCountMixin, CuratedAdmin):
 @admin.register(TreatyCitation)
 class TreatyCitationAdmin(CitationAdmin):
     cited_field = "treaty"
-    list_filter = ("stance", "treaty")
+    list_filter = ("stance", CITATION_SOURCE_FILTER, "treaty")
 
 
 @admin.register(MembershipCitation)
 class MembershipCitationAdmin(CitationAdmin):
     cited_field = "membership"
-    list_filter = ("stance", "membership__treaty")
+    list_filter = ("stance", CITATION_SOURCE_FILTER, "membership__treaty")
 
     def get_list_select_related(self, request):
         # A membership names itself by its state and treaty.

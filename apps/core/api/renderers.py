@@ -3,7 +3,8 @@
 Not djangorestframework-csv: it takes its columns from the data (so an empty or sparse page changes them), spreads
 lists over numbered columns, and does not escape spreadsheet formulas. This renderer takes the columns from the
 serializer, so their order is stable; nested objects become dotted columns (``treaty.slug``), lists one cell
-(``USA (actor); RUS (target)``), and cells a spreadsheet would run as a formula get a leading apostrophe.
+(``USA (actor); RUS (target)``; citations ``reuters-2020 (para. 3); tass-2020 (para. 1)``), and cells a spreadsheet
+would run as a formula get a leading apostrophe.
 """
 
 import csv
@@ -53,10 +54,14 @@ def flatten(row: dict, prefix: str = "") -> dict:
 
 
 def list_item(item) -> str:
-    """One list entry as text: a record by its key (code or slug, or its source's slug), with its role if any."""
+    """One list entry as text: a record by its key (code or slug), with its role if any; a citation by its source's
+    slug and where in the source it stands (``reuters-2020 (para. 3)``), so two passages of one source read apart."""
     if not isinstance(item, dict):
         return str(item)
-    key = item.get("code") or item.get("slug") or (item.get("source") or {}).get("slug") or json.dumps(item)
+    if isinstance(item.get("source"), dict):
+        slug = item["source"].get("slug")
+        return f"{slug} ({item['locator']})" if item.get("locator") else str(slug)
+    key = item.get("code") or item.get("slug") or json.dumps(item)
     return f"{key} ({item['role']})" if item.get("role") else str(key)
 
 

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 
+from apps.core.partial_dates import date_entry_problem, is_partial_date
 from apps.core.services import record_save
 
 from .conditional import check_if_match, not_modified, require_if_match, validator_headers
@@ -21,6 +22,16 @@ from .parsers import StrictJSONParser
 from .rows import RowListMixin
 
 SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
+
+class PartialDateInputField(serializers.DateField):
+    """A partial date's ``YYYY-MM-DD``: "2020" is answered with how to write a year (the admin form's words)."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(date_entry_problem(value), code="invalid") from None
 
 
 class RecordWriteSerializer(serializers.ModelSerializer):
@@ -39,6 +50,10 @@ class RecordWriteSerializer(serializers.ModelSerializer):
 
     def get_validators(self):
         return []
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        return (PartialDateInputField if is_partial_date(model_field) else field_class), kwargs
 
     def to_internal_value(self, data):
         check_input(self, data)
