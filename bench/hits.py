@@ -21,7 +21,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from tests.servers import PROJECT, django_env, fetch, free_port, manage, postgres, redis, wait_until
+from tests.servers import PROJECT, django_env, fetch, gunicorn, manage, postgres, redis
 
 PAGES = ["/api/treaties/", "/api/events/?page_size=100"]
 
@@ -31,25 +31,6 @@ def variant(spec: str) -> tuple[str, Path, dict]:
     directory, _, assignments = spec.partition("@")
     env = dict(assignment.split("=", 1) for assignment in assignments.split(",") if assignment)
     return spec, Path(directory).resolve(), env
-
-
-def serve(checkout: Path, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "treatyapi.wsgi"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    with open(log, "ab") as output:
-        server = subprocess.Popen(command, cwd=checkout, env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert server.poll() is None, log.read_text()[-3000:]
-        try:
-            return fetch(base + "/api/", timeout=2).status == 200
-        except OSError:
-            return False
-
-    wait_until(up, 60, "gunicorn answering")
-    return server, base
 
 
 def wrk(url: str, seconds: int, connections: int) -> float:
@@ -82,17 +63,13 @@ def main() -> int:
         manage(env, "load_dataset")
         for round_ in range(options.rounds):
             for label, checkout, changes in checkouts:
-                server, base = serve(checkout, {**env, **changes}, workdir / "gunicorn.log")
-                try:
+                with gunicorn({**env, **changes}, workdir / "gunicorn.log", checkout=checkout) as base:
                     for page in PAGES:
                         fetch(base + page)
                         assert fetch(base + page).headers.get("X-Cache") == "hit", page
                         rps = wrk(base + page, options.duration, options.connections)
                         results.setdefault((label, page), []).append(rps)
                         print(f"round {round_ + 1} {label} {page}: {rps:.0f} req/s", flush=True)
-                finally:
-                    server.terminate()
-                    server.wait(15)
     print(f"\nmedian req/s, {options.backend}, wrk -c{options.connections} -d{options.duration}s:")
     for (label, page), values in results.items():
         print(f"  {label}  {page:<30} {statistics.median(values):7.0f}   ({', '.join(f'{v:.0f}' for v in values)})")

@@ -333,14 +333,15 @@ class Served(str):
 
 
 @contextmanager
-def gunicorn(env: dict, log: Path, *options: str):
-    """gunicorn with gunicorn.conf.py on a free port; yields the base URL (``Served``) once the API answers."""
+def gunicorn(env: dict, log: Path, *options: str, checkout: Path = PROJECT):
+    """gunicorn with gunicorn.conf.py on a free port, serving ``checkout`` (this project unless another is given, as
+    the benchmarks compare); yields the base URL (``Served``) once the API answers."""
     port = free_port()
     with open(log, "ab") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "treatyapi.wsgi"]
             + ["--bind", f"127.0.0.1:{port}", "--workers", "2", *options],
-            cwd=PROJECT,
+            cwd=checkout,
             env=env,
             stdout=output,
             stderr=output,
