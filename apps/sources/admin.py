@@ -173,16 +173,19 @@ class CitationInline(VerifiedMixin, admin.StackedInline):
         prefill = citation_prefill(request)
         if prefill is None or obj is None:
             return prefill
-        cited = self.model.objects.filter(
-            **{self.model.cited_field: obj}, source_id=prefill["source"], quote=prefill["quote"]
-        ).first()
-        if cited is None:
-            return prefill
-        if not getattr(request, "_selection_already_cited", False):
-            request._selection_already_cited = True
-            where = f" ({cited.locator})" if cited.locator else ""
-            messages.info(request, f"This {obj._meta.verbose_name} already cites this passage{where}: nothing to add.")
-        return None
+        # Asked by get_formset and get_extra: looked up, and said, once per request (as citation_prefill is read).
+        answers = request.__dict__.setdefault("_citation_selection", {})
+        if self.model not in answers:
+            cited = self.model.objects.filter(
+                **{self.model.cited_field: obj}, source_id=prefill["source"], quote=prefill["quote"]
+            ).first()
+            if cited is not None:
+                where = f" ({cited.locator})" if cited.locator else ""
+                messages.info(
+                    request, f"This {obj._meta.verbose_name} already cites this passage{where}: nothing to add."
+                )
+            answers[self.model] = prefill if cited is None else None
+        return answers[self.model]
 
 
 class RequiredCitationInline(CitationInline):

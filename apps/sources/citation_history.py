@@ -19,9 +19,8 @@ import datetime
 from dataclasses import dataclass, fields
 
 from django.core.exceptions import ValidationError
-from django.db import models
 
-from .citations import RELATION, check_supported
+from .citations import RELATION, check_supported, citation_model
 
 # What a citation says, as restored by a revert; ``locator``, ``start`` and ``end`` are derived again on save.
 RESTORED = ("stance", "note", "prefix", "suffix")
@@ -54,11 +53,6 @@ class PastCitation:
 VALUES = [field.name for field in fields(PastCitation) if field.name != "citation_id"]
 # Read through the historical row's foreign key to the source, in the same query.
 COLUMNS = [name.replace("source_slug", "source__slug") for name in VALUES]
-
-
-def citation_model(record_model: type[models.Model]) -> type[models.Model]:
-    """The concrete citation model of a cited record model (the rows reached as ``record.citations``)."""
-    return getattr(record_model, RELATION).rel.related_model
 
 
 def citations_by_version(record_model, record_id, versions) -> dict[int, dict[tuple[int, str], PastCitation]]:

@@ -20,6 +20,11 @@ from .choices import CitationStance
 RELATION = "citations"
 
 
+def citation_model(record_model):
+    """The concrete citation model of a cited record model (the rows reached as ``record.citations``)."""
+    return getattr(record_model, RELATION).rel.related_model
+
+
 def check_supported(record, stances: Iterable[str] | None = None) -> None:
     """Raise a ``ValidationError`` on ``citations`` unless ``record`` keeps a supporting citation.
 

@@ -7,7 +7,7 @@ One autocomplete box per kind of record the curator may change, each searching t
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
 
-from .models import citation_models
+from .citations import citation_model
 
 
 class ExistingRecordForm(forms.Form):
@@ -16,10 +16,10 @@ class ExistingRecordForm(forms.Form):
 
     def __init__(self, cited_models, admin_site, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        citations = {model._meta.get_field(model.cited_field).related_model: model for model in citation_models()}
         for cited_model in cited_models:
             # The foreign key from the citation to the record: the relation the admin's autocomplete view searches.
-            relation = citations[cited_model]._meta.get_field(citations[cited_model].cited_field)
+            citation = citation_model(cited_model)
+            relation = citation._meta.get_field(citation.cited_field)
             field = forms.ModelChoiceField(
                 queryset=cited_model._default_manager.all(),
                 required=False,
