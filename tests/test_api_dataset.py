@@ -81,10 +81,10 @@ def test_query_count_on_the_dataset_is_the_same_at_page_sizes_1_and_100(
     client, dataset, django_assert_num_queries, endpoint
 ):
     from tests.conftest import VERSION_QUERIES
-    from tests.test_api_queries import LIST_QUERIES
+    from tests.test_api_queries import JSON_LIST_QUERIES
 
     for page_size in (1, 100):
-        with django_assert_num_queries(VERSION_QUERIES + LIST_QUERIES[endpoint]):
+        with django_assert_num_queries(VERSION_QUERIES + JSON_LIST_QUERIES):
             assert client.get(f"/api/{endpoint}/", {"page_size": page_size}).status_code == 200
 
 

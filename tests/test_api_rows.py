@@ -1,7 +1,8 @@
 """Lists built from rows (apps/core/api/rows.py) are byte for byte what the read serializers render.
 
-Each list URL is requested twice, rendered from rows and through the serializers, on the real dataset with synthetic
-data beside it (every endpoint, several filters, page sizes, orderings and deep pages), and the bodies compared.
+Each list URL is requested three times: its records' JSON written by the database, rendered from rows in Python,
+and through the serializers, on the real dataset with synthetic data beside it (every endpoint, several filters,
+page sizes, orderings and deep pages), and the bodies compared. The same runs on PostgreSQL in CI.
 """
 
 import json
@@ -49,16 +50,30 @@ def corpus(_corpus_once, db, settings):
     settings.API_CACHE_RECENT_BYTES = 0
 
 
-def both_renderings(client, monkeypatch, url: str) -> tuple[bytes, bytes]:
-    """The body of ``url`` built from rows, then rendered through the serializers; each must be a 200."""
-    bodies = []
-    for render_rows in (True, False):
+def renderings(client, monkeypatch, url: str) -> dict[str, bytes]:
+    """The body of ``url`` written by the database, built from rows in Python, then rendered through the
+    serializers; each must be a 200."""
+    bodies = {}
+    for name, render_rows, write_json in (
+        ("database", True, True),
+        ("rows", True, False),
+        ("serializers", False, False),
+    ):
         for renderer in RENDERERS:
             monkeypatch.setattr(renderer, "render_rows", render_rows)
+        monkeypatch.setattr(RowListMixin, "write_json", write_json)
         response = client.get(url)
         assert response.status_code == 200, (url, response.content[:500])
-        bodies.append(response.content)
-    return bodies[0], bodies[1]
+        bodies[name] = response.content
+    return bodies
+
+
+def both_renderings(client, monkeypatch, url: str) -> tuple[bytes, bytes]:
+    """The body of ``url`` from the database's JSON and from rows in Python, which must be the same bytes, then
+    rendered through the serializers."""
+    bodies = renderings(client, monkeypatch, url)
+    assert bodies["database"] == bodies["rows"], url
+    return bodies["rows"], bodies["serializers"]
 
 
 def busiest(relation: str, treaties=Treaty.objects) -> str:
@@ -169,9 +184,34 @@ def test_the_comparison_sees_a_changed_key_order(client, monkeypatch, corpus, ur
     """The test above can fail: rows rendered with their keys in another order are not the serializers' bytes."""
     row = RowPlan.row
     monkeypatch.setattr(RowPlan, "row", lambda plan, *args: dict(reversed(row(plan, *args).items())))
-    from_rows, serialized = both_renderings(client, monkeypatch, url)
-    assert from_rows != serialized
-    assert json.loads(from_rows) == json.loads(serialized)
+    bodies = renderings(client, monkeypatch, url)
+    assert bodies["rows"] != bodies["serializers"]
+    assert json.loads(bodies["rows"]) == json.loads(bodies["serializers"])
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/events/?page_size=5", "/api/treaties/?page_size=5", "/api/events/inf-signature-1987-12/"]
+)
+def test_the_comparison_sees_the_database_write_keys_in_another_order(client, monkeypatch, corpus, url):
+    """The database's JSON with its keys in another order is not the serializers' bytes either."""
+    json_text = RowPlan.json_text
+
+    def reversed_keys(plan, page):
+        writers = plan.json_writers
+        plan.json_writers = writers[::-1]
+        try:
+            return json_text(plan, page)
+        finally:
+            plan.json_writers = writers
+
+    monkeypatch.setattr(RowPlan, "json_text", reversed_keys)
+    RowPlan._json_select.cache_clear()
+    try:
+        bodies = renderings(client, monkeypatch, url)
+    finally:
+        RowPlan._json_select.cache_clear()
+    assert bodies["database"] != bodies["serializers"]
+    assert json.loads(bodies["database"]) == json.loads(bodies["serializers"])
 
 
 def test_a_format_suffix_is_rendered_by_the_serializers(client, corpus):

@@ -369,7 +369,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageNumberPagination",
     # The browsable API (an HTML form per endpoint) is for development only.
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "apps.core.api.renderers.JSONRenderer",
         *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
         "apps.core.api.renderers.CSVRenderer",
     ],

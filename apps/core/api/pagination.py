@@ -52,13 +52,19 @@ class DeepPagePaginator(Paginator):
         if from_end:
             # Offsets counted from the end of the list, in the reversed order.
             queryset, bottom, top = queryset.reverse(), self.count - top, self.count - bottom
-        if bottom < DEFERRED_JOIN_AFTER:
+        if bottom < DEFERRED_JOIN_AFTER or self.read is page_keys:
             rows = list(self.read(queryset[bottom:top]))
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
             by_key = {_key(row): row for row in self.read(queryset.filter(pk__in=keys).order_by())}
             rows = [by_key[key] for key in keys if key in by_key]
         return rows[::-1] if from_end else rows
+
+
+def page_keys(queryset: QuerySet) -> QuerySet:
+    """A page read as its records' primary keys only, for a view that reads the records by key itself: the offset is
+    walked over the keys, so the deferred join has nothing left to save."""
+    return queryset.prefetch_related(None).values_list("pk", flat=True)
 
 
 def _key(row):

@@ -11,8 +11,8 @@ import csv
 import io
 import json
 
-from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework import renderers, serializers
+from rest_framework.renderers import BaseRenderer
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
@@ -73,6 +73,48 @@ def cell(value) -> str:
     if isinstance(value, list):
         value = LIST_SEPARATOR.join(list_item(item) for item in value)
     return escape_formula(str(value))
+
+
+class RawJSON(str):
+    """JSON text already written (by the database, see rows.py): rendered as it is, never encoded again."""
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, which also takes ``RawJSON``: as the data (a record), or as a value of it (a page's
+    results), put in the body as it is."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        values = data.values() if isinstance(data, dict) else [data]
+        raw = [value for value in values if isinstance(value, RawJSON)]
+        if not raw:
+            return super().render(data, accepted_media_type, renderer_context)
+        if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
+            # Indented on request: parsed and written again, as any data is.
+            return super().render(parsed(data), accepted_media_type, renderer_context)
+        if isinstance(data, RawJSON):
+            return escape_line_separators(data).encode()
+        # Each raw text stands in for a placeholder that no data renders to (a NUL in data is written \u0000).
+        placeholders = {f"\0raw{index}": text for index, text in enumerate(raw)}
+        by_text = {id(text): placeholder for placeholder, text in placeholders.items()}
+        data = {name: by_text.get(id(value), value) for name, value in data.items()}
+        body = super().render(data, accepted_media_type, renderer_context)
+        for placeholder, text in placeholders.items():
+            body = body.replace(json.dumps(placeholder).encode(), escape_line_separators(text).encode(), 1)
+        return body
+
+
+def parsed(data):
+    """``data`` with its raw JSON parsed (a record, or a page's results), for code that changes what it shows."""
+    if isinstance(data, RawJSON):
+        return json.loads(data)
+    if isinstance(data, dict):
+        return {name: parsed(value) for name, value in data.items()}
+    return data
+
+
+def escape_line_separators(text: str) -> str:
+    """As DRF's renderer escapes them, so that the JSON is also JavaScript."""
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def table_free_renderers() -> list[type[BaseRenderer]]:

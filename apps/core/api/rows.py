@@ -19,25 +19,34 @@ A new model field shown by a serializer needs nothing here; a new kind of serial
 """
 
 import copy
+import json
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cache, lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import ForeignObjectRel, Model, QuerySet
+from django.core.validators import RegexValidator
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Expression, F, ForeignObjectRel, Model, OuterRef, Q, QuerySet, SlugField
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.relations import HyperlinkedIdentityField, HyperlinkedRelatedField
 from rest_framework.response import Response
 
+from . import json_sql
+from .pagination import page_keys
+from .renderers import RawJSON
 from .serializers import SLUG_SAFE, ListLinkField, PartialDateSerializer, list_link, partial_date_representation
 
 # Fields that show a text column as it is (CharField.to_representation is str(), a ChoiceField's value its key).
 VERBATIM_FIELDS = (serializers.CharField, serializers.ChoiceField)
 
 Reader = Callable[[dict, "RenderedPage"], object]
+# The SQL of a field's JSON text for one response (links carry the response's scheme, host and script prefix).
+JSONWriter = Callable[["RenderedPage"], Expression]
 
 # Keys that fit the project's URL patterns (slugs; three-letter codes) and appear nowhere else in a path.
 PLACEHOLDERS = ("__key__", "QQQ", "qqq", "0")
@@ -72,6 +81,33 @@ def record_url(page: "RenderedPage", view_name: str, kwarg: str, value) -> str |
     return f"{page.origin}{before}{value}{after}"
 
 
+# A pattern that only ever matches what SLUG_SAFE does: anchors, and ASCII letters, digits, "-" and "_", alone or in
+# character classes, repeated or not (the state code's ``^[A-Z]{3}$``).
+SLUG_SAFE_PATTERN = re.compile(r"\^?(?:(?:\[[-A-Za-z0-9_]+\]|[-A-Za-z0-9_])(?:\{\d+(?:,\d*)?\}|[+*?])?)+(?:\$|\\Z)?")
+
+
+def url_safe(model: type[Model], path: str) -> bool:
+    """Whether every value the column at ``path`` (``state__code``) may hold is one that SLUG_SAFE matches, as its
+    validators make sure (the model's rule, on every write path): a URL shows it without quoting."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    field = model._meta.get_field(name)
+    if isinstance(field, SlugField) and not field.allow_unicode:
+        return True
+    return any(
+        isinstance(validator, RegexValidator)
+        and not validator.inverse_match
+        and SLUG_SAFE_PATTERN.fullmatch(validator.regex.pattern)
+        for validator in field.validators
+    )
+
+
+def utc_only() -> bool:
+    """Whether every timestamp is shown in UTC, as the database can write it (the project's setting)."""
+    return settings.USE_TZ and settings.TIME_ZONE == "UTC"
+
+
 @lru_cache(maxsize=64)
 def in_zone(field: serializers.DateTimeField, zone) -> Callable:
     """``field.to_representation`` with the time zone DRF would look up for each value given once, as
@@ -93,6 +129,14 @@ class RenderedPage:
         self.timezone = timezone.get_current_timezone() if settings.USE_TZ else None
         self.related: dict[str, dict] = {}
 
+    @classmethod
+    def fixed(cls, origin: str, script_prefix: str) -> "RenderedPage":
+        """A page of no request, for what depends only on its origin and script prefix (compiled SQL)."""
+        page = cls.__new__(cls)
+        page.request, page.origin, page.script_prefix, page.related = None, origin, script_prefix, {}
+        page.timezone = timezone.get_current_timezone() if settings.USE_TZ else None
+        return page
+
 
 class RowPlan:
     """The columns a serializer reads, and one reader per field, in the serializer's order."""
@@ -103,9 +147,16 @@ class RowPlan:
         self.columns: list[str] = []
         self.readers: list[tuple[str, Reader]] = []
         self.relations: dict[str, Relation] = {}
+        self._nested_plans: dict[str, RowPlan] = {}
+        # What the database writes of each field (see json_text), or why it cannot.
+        self.json_writers: list[tuple[str, JSONWriter]] = []
+        self.json_refused: str | None = None
+        # Timestamps are written in UTC only (see json_refusal).
+        self.json_timestamps = False
         for name, field in serializer.fields.items():
             if not field.write_only:
                 self.readers.append((name, self._reader(name, field)))
+                self._json_writer(name, field)
         self.columns = list(dict.fromkeys(self.columns))
 
     def values(self, queryset: QuerySet) -> QuerySet:
@@ -127,6 +178,37 @@ class RowPlan:
     def row(self, row: dict, page: RenderedPage) -> dict:
         return {name: read(row, page) for name, read in self.readers}
 
+    def json_text(self, page: RenderedPage) -> Expression:
+        """The SQL of a record's JSON, byte for byte what ``row()`` gives through DRF's JSON renderer."""
+        if refusal := self.json_refusal():
+            raise TypeError(refusal)
+        parts: list = []
+        for position, (name, write) in enumerate(self.json_writers):
+            parts += [("," if position else "{") + json_sql.key(name), write(page)]
+        return json_sql.Text(*parts, "}")
+
+    def json_by_key(self, keys: list, page: RenderedPage, using: str = DEFAULT_DB_ALIAS) -> dict:
+        """The JSON text of the records with these primary keys, written by the database, by key: one query, whose
+        SQL is compiled once per database, origin and script prefix (compiling it takes longer than running it)."""
+        if not keys:
+            return {}
+        sql, params = self._json_select(connections[using].vendor, using, page.origin, page.script_prefix)
+        # The keys are one parameter: the statement is the same for every page.
+        keys_param = json.dumps(keys) if connections[using].vendor == "sqlite" else list(keys)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [*params, keys_param])
+            return dict(cursor.fetchall())
+
+    @lru_cache(maxsize=32)  # noqa: B019 (a plan lives as long as the process; a few hosts and prefixes each)
+    def _json_select(self, vendor: str, using: str, origin: str, script_prefix: str) -> tuple[str, list]:
+        page = RenderedPage.fixed(origin, script_prefix)
+        every = self.model._default_manager.using(using).order_by().values("pk", json=self.json_text(page))
+        sql, params = every.query.get_compiler(using=using).as_sql()
+        quote = connections[using].ops.quote_name
+        table, column = quote(self.model._meta.db_table), quote(self.model._meta.pk.column)
+        keys = "IN (SELECT value FROM json_each(%s))" if vendor == "sqlite" else "= ANY(%s)"
+        return f"{sql} WHERE {table}.{column} {keys}", list(params)
+
     def _reader(self, name: str, field) -> Reader:
         if isinstance(field, PartialDateSerializer):
             return self._partial_date(field.date_field)
@@ -139,11 +221,92 @@ class RowPlan:
         if isinstance(field, serializers.ListSerializer):
             return self._related_list(name, field)
         if isinstance(field, serializers.BaseSerializer):
-            return self._nested(field)
+            return self._nested(name, field)
         # A method field, one given the whole record, or a relation other than a link or a nested serializer.
         if not field.source_attrs or isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
             raise TypeError(f"{name}: {type(field).__name__} cannot be read from a row.")
         return self._scalar(field)
+
+    def _json_writer(self, name: str, field) -> None:
+        """The SQL of ``field``'s JSON, dispatched as ``_reader`` is; a field it cannot write refuses the plan's
+        JSON (with its name), and the plan's rows are rendered in Python."""
+        column = self._column(field) if field.source_attrs and field.source != "*" else None
+        if isinstance(field, PartialDateSerializer):
+            column = self.prefix + field.date_field
+            writer = lambda page: json_sql.PartialDate(F(column), F(f"{column}_precision"))  # noqa: E731
+        elif isinstance(field, HyperlinkedIdentityField | HyperlinkedRelatedField | ListLinkField):
+            writer = self._json_link(name, field)
+        elif isinstance(field, serializers.ListSerializer):
+            self._json_inherit(self.relations[name].plan)
+            writer = lambda page: self.relations[name].json_text(page)  # noqa: E731
+        elif isinstance(field, serializers.BaseSerializer):
+            nested_plan = self._json_inherit(self._nested_plans[name])
+            writer = lambda page: json_sql.null_or(  # noqa: E731
+                Q(**{f"{column}__isnull": True}), nested_plan.json_text(page)
+            )
+        elif isinstance(field, (*VERBATIM_FIELDS, serializers.IntegerField)):
+            writer = lambda page: json_sql.Quoted(F(column))  # noqa: E731
+        elif isinstance(field, serializers.BooleanField):
+            writer = lambda page: json_sql.Boolean(F(column))  # noqa: E731
+        elif isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+            self.json_timestamps = True
+            writer = lambda page: json_sql.UTCDateTime(F(column))  # noqa: E731
+        elif isinstance(field, serializers.ListField) and isinstance(field.child, VERBATIM_FIELDS):
+            writer = lambda page: json_sql.Strings(F(column))  # noqa: E731
+        else:
+            writer = None
+        if writer is None:
+            self.json_refused = self.json_refused or f"{name}: the database cannot write a {type(field).__name__}."
+        else:
+            self.json_writers.append((name, writer))
+
+    def json_refusal(self) -> str | None:
+        """Why the database cannot write this plan's records (under the current settings), or None."""
+        if self.json_refused:
+            return self.json_refused
+        if self.json_timestamps and not utc_only():
+            return f"timestamps are shown in {settings.TIME_ZONE}; the database writes them in UTC only."
+        return None
+
+    def _json_inherit(self, plan: "RowPlan") -> "RowPlan":
+        """A nested record's or related list's plan: what it cannot write, this plan cannot either."""
+        self.json_refused = self.json_refused or plan.json_refused
+        self.json_timestamps = self.json_timestamps or plan.json_timestamps
+        return plan
+
+    def _json_link(self, name: str, field) -> "JSONWriter | None":
+        """A link's URL: the text around the key is what ``record_url`` / ``list_link`` put there; the key is
+        written as it is, so its column must hold values that need no quoting in a URL."""
+        if isinstance(field, ListLinkField):
+            column, record = self._column(field), False
+            view_name, parameter = field.view_name, field.parameter
+
+            def around(page):
+                return list_link(page.origin, view_name, parameter, ""), ""
+
+        else:
+            record = True
+            if isinstance(field, HyperlinkedIdentityField):
+                column = self.prefix + field.lookup_field
+            else:
+                column = f"{self._column(field)}__{field.lookup_field}"
+            view_name, kwarg = field.view_name, field.lookup_url_kwarg
+
+            def around(page):
+                before, after = _path_template(view_name, kwarg, page.script_prefix)
+                return page.origin + before, after
+
+        if not url_safe(self.model, column.removeprefix(self.prefix)):
+            self.json_refused = self.json_refused or f"{name}: the values of {column} may need quoting in a URL."
+            return None
+
+        def write(page):
+            before, after = (json_sql.string_piece(text) for text in around(page))
+            link = json_sql.Text(f'"{before}', F(column), f'{after}"')
+            # A record link is null without a key, as record_url has it; a list link's key is the record's own.
+            return json_sql.null_or(Q(**{f"{column}__isnull": True}) | Q(**{column: ""}), link) if record else link
+
+        return write
 
     def _column(self, field) -> str:
         return self.prefix + "__".join(field.source_attrs)
@@ -178,11 +341,12 @@ class RowPlan:
         view_name, parameter = field.view_name, field.parameter
         return lambda row, page: list_link(page.origin, view_name, parameter, row[column])
 
-    def _nested(self, field) -> Reader:
+    def _nested(self, name: str, field) -> Reader:
         # A nested record is null when its foreign key is: the key column is read with the record's own columns.
         key = self._column(field)
         model = self.model._meta.get_field(key.removeprefix(self.prefix)).related_model
         nested = RowPlan(field, model, prefix=f"{key}__")
+        self._nested_plans[name] = nested
         self._use(key, *nested.columns)
         return lambda row, page: None if row[key] is None else nested.row(row, page)
 
@@ -207,6 +371,14 @@ class Relation:
         self.plan = RowPlan(serializer, self.model)
         if self.plan.relations or self.lookup in self.plan.columns:
             raise TypeError(f"{model_field.name}: this related list cannot be read from rows.")
+        # The order of grouped(): the related model's default ordering, without the record itself (the same for
+        # every row of one record's list, and a join when it names the record's own ordering).
+        self.ordering = [name for name in self.model._meta.ordering if name not in (self.lookup, f"{self.lookup}_id")]
+
+    def json_text(self, page: RenderedPage) -> Expression:
+        """The SQL of the JSON array of a record's related list (the record is the outer query's row)."""
+        related = self.model._default_manager.filter(**{self.lookup: OuterRef("pk")})
+        return json_sql.JSONList(related.values(record_json=self.plan.json_text(page)), self.ordering)
 
     def grouped(self, keys: list, page: RenderedPage) -> dict:
         related = self.model._default_manager.filter(**{f"{self.lookup}__in": keys})
@@ -233,6 +405,8 @@ class RowListMixin:
 
     # False renders lists and details through the serializer, as writes' responses are (the row test compares them).
     render_rows = True
+    # False renders JSON from rows in Python, as CSV and the browsable API are (the row test compares them).
+    write_json = True
 
     def renders_rows(self) -> bool:
         return self.render_rows and not self.format_kwarg
@@ -245,20 +419,43 @@ class RowListMixin:
             queryset = queryset.select_related(None).prefetch_related(None).only("pk", "updated_at")
         return queryset
 
-    def representation(self, record) -> dict:
+    def writes_json(self) -> bool:
+        """Whether the database writes the records of this response: a JSON response of a plan it can write."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return (
+            self.write_json
+            and self.renders_rows()
+            and getattr(renderer, "format", None) == "json"
+            and not self.plan.json_refusal()
+        )
+
+    @property
+    def plan(self) -> RowPlan:
+        return row_plan(type(self))
+
+    def representation(self, record) -> dict | RawJSON:
         """What a detail GET shows of ``record``."""
         if not self.renders_rows():
             return self.get_serializer(record).data
+        if self.writes_json():
+            return RawJSON(self.plan.json_by_key([record.pk], RenderedPage(self.request))[record.pk])
         one = type(self).queryset.filter(pk=record.pk)
-        return row_plan(type(self)).render_by_key(one, self.request)[record.pk]
+        return self.plan.render_by_key(one, self.request)[record.pk]
 
     def list(self, request, *args, **kwargs):
         if not self.renders_rows():
             return super().list(request, *args, **kwargs)
-        plan = row_plan(type(self))
+        plan = self.plan
         queryset = self.filter_queryset(self.get_queryset())
+        if self.writes_json():
+            # The page's keys, then their JSON written by the database in one query.
+            keys = self.paginator.paginate_queryset(queryset, request, view=self, read=page_keys)
+            texts = plan.json_by_key(keys, RenderedPage(request))
+            # A record deleted between the two queries is left out, as the deferred join leaves it.
+            return self.get_paginated_response(RawJSON(f"[{','.join(texts[key] for key in keys if key in texts)}]"))
         # The paginator counts the records, then reads the page's rows (a count of rows would join their columns).
         page = self.paginator.paginate_queryset(queryset, request, view=self, read=plan.values)
         if page is None:
             return Response(plan.render(list(plan.values(queryset)), request))
         return self.get_paginated_response(plan.render(page, request))
+

@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.db.models import Prefetch
 
+from apps.core.api.renderers import parsed
 from apps.core.api.serializers import partial_date_representation
 from apps.core.api.writes import CuratedModelViewSet
 from apps.core.partial_dates import PartialDate
@@ -71,9 +72,14 @@ class MembershipViewSet(CuratedModelViewSet):
         if raw and response.status_code == 200:
             # The filter has accepted the day; the list shows each membership as it stood then.
             day = forms.DateField().clean(raw)
-            items = response.data["results"] if isinstance(response.data, dict) else response.data
+            paginated = isinstance(response.data, dict)
+            items = parsed(response.data["results"] if paginated else response.data)
             for item in items:
                 describe_as_of(item, day)
+            if paginated:
+                response.data["results"] = items
+            else:
+                response.data = items
         return response
 
 
