@@ -27,19 +27,26 @@ def database_settings(**env) -> dict:
 
 
 def test_postgresql_connects_runs_and_waits_for_locks_within_bounds():
-    """Defaults: 3 s to connect, 5 s per statement, 3 s for a lock; each from its environment variable."""
+    """Defaults: 3 s to connect, 5 s per statement, 3 s for a lock, no parallel workers; each from its environment
+    variable."""
     default = database_settings(DATABASE_URL="postgres://u:p@db.example:5432/t")
     assert default["ENGINE"] == "apps.core.db.postgresql"
     assert default["OPTIONS"]["connect_timeout"] == 3
-    assert default["OPTIONS"]["options"] == "-c statement_timeout=5000 -c lock_timeout=3000"
+    assert default["OPTIONS"]["options"] == (
+        "-c statement_timeout=5000 -c lock_timeout=3000 -c max_parallel_workers_per_gather=0"
+    )
     tuned = database_settings(
         DATABASE_URL="postgres://u:p@db.example:5432/t",
         DB_CONNECT_TIMEOUT="2",
         DB_STATEMENT_TIMEOUT="0.5",
         DB_LOCK_TIMEOUT="0",
+        DB_PARALLEL_WORKERS="2",
     )
     assert tuned["OPTIONS"]["connect_timeout"] == 2
-    assert tuned["OPTIONS"]["options"] == "-c statement_timeout=500 -c lock_timeout=0"
+    assert (
+        tuned["OPTIONS"]["options"]
+        == "-c statement_timeout=500 -c lock_timeout=0 -c max_parallel_workers_per_gather=2"
+    )
 
 
 def test_sqlite_waits_for_another_writer_as_long_as_the_lock_timeout():
