@@ -33,9 +33,8 @@ DETAILS = [
     "sources/tass-2021-russia-withdrawal",
 ]
 TIMELINE_QUERIES = {
-    # the treaty, a count and the page's keys of each kind (4), then its events (3) and statements (4) as on their
-    # own endpoints
-    "treaties/open-skies/timeline": 12,
+    # the treaty, a count and the page's keys of each kind (4), then the JSON of its events and of its statements
+    "treaties/open-skies/timeline": 7,
 }
 
 

@@ -61,7 +61,7 @@ def renderings(client, monkeypatch, url: str) -> dict[str, bytes]:
     ):
         for renderer in RENDERERS:
             monkeypatch.setattr(renderer, "render_rows", render_rows)
-        monkeypatch.setattr(RowListMixin, "write_json", write_json)
+            monkeypatch.setattr(renderer, "write_json", write_json)
         response = client.get(url)
         assert response.status_code == 200, (url, response.content[:500])
         bodies[name] = response.content

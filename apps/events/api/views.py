@@ -3,6 +3,7 @@
 import datetime
 import heapq
 import itertools
+import json
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, QuerySet
@@ -10,8 +11,8 @@ from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
-from apps.core.api.renderers import table_free_renderers
-from apps.core.api.rows import row_plan
+from apps.core.api.renderers import RawJSON, table_free_renderers
+from apps.core.api.rows import RenderedPage, row_plan
 from apps.core.api.writes import CuratedModelViewSet
 from apps.events.filtersets import EventFilterSet, StatementFilterSet
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -130,6 +131,12 @@ def timeline_entry(kind: str, record) -> dict:
     return {"kind": kind, "date": record["date"], **others}
 
 
+def timeline_entry_json(kind: str, record: str, date: str) -> str:
+    """``timeline_entry`` as JSON, from the JSON texts of the record and of its date."""
+    others = "".join(f",{json.dumps(name)}:{record if name == kind else 'null'}" for name in TimelineEntryKind.values)
+    return f'{{"kind":{json.dumps(kind)},"date":{date}{others}}}'
+
+
 class TreatyTimelineView(generics.ListAPIView):
     """A treaty's events and statements in one chronological list, a page at a time.
 
@@ -142,14 +149,32 @@ class TreatyTimelineView(generics.ListAPIView):
     lookup_field = "slug"
     # CSV cannot flatten two kinds of rows.
     renderer_classes = table_free_renderers()
-    # As on the lists: False renders the entries through the serializer (the row test compares the two).
+    # As on the lists: False renders the entries through the serializer, and write_json False builds them from rows
+    # in Python (the row test compares the three).
     render_rows = True
+    write_json = True
 
     @extend_schema(operation_id="treaties_timeline")
     def get(self, request, *args, **kwargs):
         keys = self.paginate_queryset(TimelineKeys(self.get_object()))
-        entries = self.entries(keys) if self.render_rows and not self.format_kwarg else self.serialized(keys)
-        return self.get_paginated_response(entries)
+        if not self.render_rows or self.format_kwarg:
+            return self.get_paginated_response(self.serialized(keys))
+        if self.write_json and request.accepted_renderer.format == "json" and not self.refusal():
+            return self.get_paginated_response(self.entries_json(keys))
+        return self.get_paginated_response(self.entries(keys))
+
+    def refusal(self) -> str | None:
+        return next(filter(None, (row_plan(viewset).json_refusal() for viewset in TIMELINE_VIEWSETS.values())), None)
+
+    def entries_json(self, keys: list[dict]) -> RawJSON:
+        """The entries from the database's JSON of their records and dates: one query per kind on the page."""
+        page = RenderedPage(self.request)
+        texts = {
+            kind: row_plan(viewset).json_by_key([key["pk"] for key in keys if key["entry"] == kind], page, "date")
+            for kind, viewset in TIMELINE_VIEWSETS.items()
+        }
+        entries = (timeline_entry_json(key["entry"], *texts[key["entry"]][key["pk"]]) for key in keys)
+        return RawJSON(f"[{','.join(entries)}]")
 
     def entries(self, keys: list[dict]) -> list[dict]:
         """The entries built from rows: one read per kind of record on the page (none for a kind it lacks)."""
