@@ -114,6 +114,40 @@ CANNED_QUERIES = {
 }
 
 
+def citations_of(table: str, key: str, record: str) -> str:
+    return (
+        "(SELECT json_group_array(json_object('source', json_object('slug', so.slug, 'title', so.title), "
+        "'quote', c.quote, 'locator', c.locator, 'stance', c.stance, 'note', c.note, 'prefix', c.prefix, "
+        f"'suffix', c.suffix, 'start', c.start, 'end', c.\"end\", 'verified', so.has_text)) FROM {table} c "
+        f"JOIN sources_source so ON so.id = c.source_id WHERE c.{key} = {record}.id) AS citations"
+    )
+
+
+# The same queries giving what the API's records hold, nested lists included (Datasette parses the columns named by
+# ``_json``): Datasette doing the API's work, less the links, which it has no way to build.
+EVENT_CONTENT = (
+    ", e.description, e.notes, e.updated_at, t.short_name AS treaty_short_name, (SELECT json_group_array("
+    "json_object('code', s.code, 'name', s.name, 'role', p.role)) FROM events_eventparticipant p "
+    "JOIN treaties_state s ON s.id = p.state_id WHERE p.event_id = e.id) AS participants, "
+    + citations_of("events_eventcitation", "event_id", "e")
+)
+SAME_CONTENT_QUERIES = {
+    f"{name}_content": (
+        sql.replace(f"SELECT {EVENT_COLUMNS}", f"SELECT {EVENT_COLUMNS}{EVENT_CONTENT}", 1)
+        if name != "memberships_as_of"
+        else sql.replace(
+            " FROM treaties_membership m",
+            ", m.withdrawal_notified_on, m.role, m.notes, m.updated_at, t.name AS treaty_name, s.name AS state_name, "
+            + citations_of("treaties_membershipcitation", "membership_id", "m")
+            + " FROM treaties_membership m",
+            1,
+        )
+    )
+    for name, sql in CANNED_QUERIES.items()
+}
+SAME_CONTENT_JSON = {"_json": ["participants", "citations"]}
+
+
 # --- processes --------------------------------------------------------------------------------------------------
 
 
@@ -361,6 +395,7 @@ def measure_pass(backend, database_url, workdir, plan, params, options, *, cache
     targets |= {s.name: app + s.path for s in plan if probed[s.path]["status"] == 200}
     if datasette:
         targets |= {f"datasette:{s.name}": datasette_url(s, params) for s in plan if s.datasette}
+        targets |= {f"datasette-content:{s.name}": datasette_url(s, params, content=True) for s in plan if s.datasette}
     log(f"{backend}: load, {'cache on' if cache else 'cache off'}" + (", with datasette" if datasette else ""))
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
     with contextlib.ExitStack() as stack:
@@ -368,6 +403,12 @@ def measure_pass(backend, database_url, workdir, plan, params, options, *, cache
         if datasette:
             stack.enter_context(datasette_server(workdir, params))
         runs = load_rounds(targets, options)
+        # Datasette's answers are not probed like the app's: their size, from one request each.
+        sizes = {
+            name: len(urllib.request.urlopen(url, timeout=60).read())
+            for name, url in targets.items()
+            if name.startswith("datasette")
+        }
 
     queries = "queries_repeat" if cache else "queries"
     floor = summarise(runs["floor"]) | {"queries": probed[floor_path][queries], "bytes": probed[floor_path]["bytes"]}
@@ -382,10 +423,14 @@ def measure_pass(backend, database_url, workdir, plan, params, options, *, cache
             row |= summarise(mine)
             row["x_floor"] = median_ratio(mine, runs["floor"])
             row["x_ceiling"] = median_ratio(mine, runs["ceiling"])
-        other = runs.get(f"datasette:{scenario.name}")
-        if other:
-            row["datasette"] = summarise(other) | {"url": targets[f"datasette:{scenario.name}"]}
-            row["x_datasette"] = median_ratio(mine, other) if mine else None
+        for kind in ("datasette", "datasette-content"):
+            other = runs.get(f"{kind}:{scenario.name}")
+            if other:
+                row[kind] = summarise(other) | {
+                    "url": targets[f"{kind}:{scenario.name}"],
+                    "bytes": sizes[f"{kind}:{scenario.name}"],
+                }
+                row[f"x_{kind}"] = median_ratio(mine, other) if mine else None
         measured["scenarios"].append(row)
     return measured
 
@@ -439,15 +484,21 @@ def median_ratio(runs: list[dict], baseline: list[dict]) -> float | None:
     return statistics.median(ratios) if ratios else None
 
 
-def datasette_url(scenario: Scenario, params: dict) -> str:
+def datasette_url(scenario: Scenario, params: dict, *, content: bool = False) -> str:
+    """The scenario's canned query on Datasette: the columns of CANNED_QUERIES, or (content) what the API's records
+    hold, nested lists parsed as JSON."""
     name, query = scenario.datasette
     query = {"treaty": params["treaty"], "limit": 100, "offset": 0, **query}
     query = {key: str(value).format(**params) for key, value in query.items()}
-    return f"http://127.0.0.1:{DATASETTE_PORT}/bench/{name}.json?_shape=array&" + urllib.parse.urlencode(query)
+    if content:
+        name, query = f"{name}_content", query | SAME_CONTENT_JSON
+    return f"http://127.0.0.1:{DATASETTE_PORT}/bench/{name}.json?_shape=array&" + urllib.parse.urlencode(
+        query, doseq=True
+    )
 
 
 def datasette_server(workdir: Path, params: dict):
-    queries = {name: {"sql": sql.format(**params)} for name, sql in CANNED_QUERIES.items()}
+    queries = {name: {"sql": sql.format(**params)} for name, sql in (CANNED_QUERIES | SAME_CONTENT_QUERIES).items()}
     metadata = {"databases": {"bench": {"queries": queries}}}
     (workdir / "datasette.json").write_text(json.dumps(metadata))
     command = [PYTHON, "-m", "datasette", "serve", str(workdir / "bench.sqlite3"), "--port", str(DATASETTE_PORT)]
@@ -475,7 +526,7 @@ def print_report(results: dict, options) -> None:
         )
         print(
             f"{'scenario':<24} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7} {'KB':>6}  {'/floor':>6} "
-            f"{'/ceil':>6}  {'/datasette':>10} {'datasette req/s, p99':>21}"
+            f"{'/ceil':>6}  {'/datasette':>10} {'datasette req/s, p99':>21}  {'/same content':>13} {'req/s, KB':>13}"
         )
         for name, base in (
             ("baseline floor .values()", baselines["floor"]),
@@ -493,10 +544,13 @@ def print_report(results: dict, options) -> None:
                 print(f"{row['name']:<24} n/a ({why} {row['path']})  datasette: {shown or '-'}")
                 continue
             errors = f"  ({row['errors']} non-2xx!)" if row["errors"] else ""
+            content = row.get("datasette-content")
+            same = f"{content['rps']:>6.0f}, {content.get('bytes', 0) / 1024:>5.1f}" if content else ""
             print(
                 f"{row['name']:<24} {row['rps']:>7.0f} {row['p50']:>7.2f} {row['p99']:>7.2f} {row['queries']:>7} "
                 f"{row['bytes'] / 1024:>6.1f}  {ratio(row.get('x_floor'))} {ratio(row.get('x_ceiling'))}  "
-                f"{ratio(row.get('x_datasette')):>10} {shown:>21}{errors}"
+                f"{ratio(row.get('x_datasette')):>10} {shown:>21}  {ratio(row.get('x_datasette-content')):>13} "
+                f"{same:>13}{errors}"
             )
 
 
