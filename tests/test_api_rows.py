@@ -240,6 +240,55 @@ def test_a_field_that_cannot_be_read_from_a_row_is_refused_when_the_plan_is_buil
         RowPlan(EventSerializer(), Event)
 
 
+def api_plans() -> dict[str, RowPlan]:
+    """The plan of every viewset whose GETs are built by a plan, by the viewset's name."""
+    from django.urls import get_resolver
+
+    from apps.core.api.rows import row_plan
+
+    def views(patterns):
+        for pattern in patterns:
+            if hasattr(pattern, "url_patterns"):
+                yield from views(pattern.url_patterns)
+            elif issubclass(getattr(pattern.callback, "cls", object), RowListMixin):
+                yield pattern.callback.cls
+
+    return {viewset.__name__: row_plan(viewset) for viewset in views(get_resolver().url_patterns)}
+
+
+def test_the_database_writes_the_json_of_every_endpoint():
+    """No endpoint's JSON is left to the Python readers: each plan's every field has its SQL."""
+    plans = api_plans()
+    assert {"EventViewSet", "StatementViewSet", "MembershipViewSet", "TreatyViewSet", "StateViewSet"} <= set(plans)
+    assert {name: plan.json_refusal() for name, plan in plans.items()} == dict.fromkeys(plans)
+
+
+def test_a_field_the_database_cannot_write_leaves_the_plan_to_the_readers(client, monkeypatch, corpus):
+    """A field read from a row that has no SQL (a date shown by DRF's DateField) is named, and the list is built
+    from rows, the same bytes as through the serializers."""
+    from apps.events.api.serializers import EventSerializer
+    from apps.events.api.views import EventViewSet
+
+    class WithDay(EventSerializer):
+        day = serializers.DateField(source="date")
+
+        class Meta(EventSerializer.Meta):
+            fields = [*EventSerializer.Meta.fields, "day"]
+
+    plan = RowPlan(WithDay(), Event)
+    assert plan.json_refusal() == "day: the database cannot write a DateField."
+    monkeypatch.setattr(EventViewSet, "serializer_class", WithDay)
+    from apps.core.api import rows
+
+    rows.row_plan.cache_clear()
+    try:
+        bodies = renderings(client, monkeypatch, "/api/events/?page_size=20")
+    finally:
+        rows.row_plan.cache_clear()
+    assert bodies["database"] == bodies["rows"] == bodies["serializers"]
+    assert b'"day":' in bodies["database"]
+
+
 def whole_timeline(client, slug: str) -> list[tuple]:
     """(unknown date, date, kind, slug) of every entry of a treaty's timeline, page after page."""
     entries, page = [], 1
