@@ -42,6 +42,9 @@ def validate_aliases(value) -> None:
         raise ValidationError("An alias cannot be empty.")
     if any(item != original for item, original in zip(stripped, value, strict=True)):
         raise ValidationError("An alias cannot start or end with spaces.")
+    if any("\x00" in item for item in value):
+        # As every text field refuses it (PostgreSQL cannot store it; SQLite's JSON functions end a string there).
+        raise ValidationError("An alias cannot contain a NUL character.")
     if len(set(stripped)) != len(stripped):
         raise ValidationError("Each alias is listed once.")
 

@@ -12,7 +12,7 @@ object's JSON type through a subquery.
 
 import json
 
-from django.db.models import Expression, Func, Subquery, TextField
+from django.db.models import Expression, F, Func, Subquery, TextField
 from django.db.models.expressions import Value
 from django.db.models.sql import Query
 
@@ -29,6 +29,25 @@ def string_piece(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
+class Origin(str):
+    """Where the response's scheme and host go in a link: a parameter of its own, given per request (json_by_key),
+    so that the compiled statement is the same for every host."""
+
+
+ORIGIN = Origin("origin")
+
+
+class Column(Func):
+    """A function of one column whose SQL repeats it: a column's SQL has no parameters to repeat with it."""
+
+    output_field = TEXT
+
+    def __init__(self, column: F):
+        if not isinstance(column, F):
+            raise TypeError(f"{type(self).__name__} reads a column, not {column!r}.")
+        super().__init__(column)
+
+
 class Text(Expression):
     """Literal JSON pieces and expressions' JSON text, joined into one text (``||``) in the given order."""
 
@@ -39,7 +58,7 @@ class Text(Expression):
         # Adjacent literals are one parameter: the fewer parts, the less the database concatenates.
         merged: list = []
         for part in parts:
-            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            if type(part) is str and merged and type(merged[-1]) is str:
                 merged[-1] += part
             elif part != "":
                 merged.append(part)
@@ -66,7 +85,7 @@ class Text(Expression):
         return f"({' || '.join(pieces)})", params
 
 
-class Quoted(Func):
+class Quoted(Column):
     """A column's value as JSON: a string quoted and escaped, a number as it is, NULL as ``null``."""
 
     output_field = TEXT
@@ -78,14 +97,14 @@ class Quoted(Func):
         return self.as_sql(compiler, connection, template="COALESCE(to_json(%(expressions)s)::text, 'null')", **extra)
 
 
-class Boolean(Func):
+class Boolean(Column):
     """A boolean column as ``true``, ``false`` or ``null`` (SQLite stores 1 and 0)."""
 
     output_field = TEXT
     template = "(CASE WHEN %(expressions)s IS NULL THEN 'null' WHEN %(expressions)s THEN 'true' ELSE 'false' END)"
 
 
-class UTCDateTime(Func):
+class UTCDateTime(Column):
     """A UTC timestamp as DRF's DateTimeField shows it in UTC: ``2020-05-21T14:00:00Z``, with six digits of
     fraction when it has one (``datetime.isoformat()``)."""
 
@@ -190,7 +209,7 @@ class JSONList(Subquery):
         return f"(SELECT '[' || COALESCE({aggregate}, '') || ']' FROM {subquery_sql} item)", params
 
 
-class Strings(Func):
+class Strings(Column):
     """A JSON column holding a list of strings, written as Python's json.dumps writes it (the stored text may be
     spaced or ASCII-escaped differently)."""
 
@@ -206,7 +225,7 @@ class Strings(Func):
     def as_postgresql(self, compiler, connection, **extra):
         template = (
             "(CASE WHEN %(expressions)s IS NULL THEN 'null' ELSE (SELECT '[' || "
-            "COALESCE(string_agg(to_json(item.value)::text, ',' ORDER BY item.position), '') || ']' "
+            "COALESCE(string_agg(COALESCE(to_json(item.value)::text, 'null'), ',' ORDER BY item.position), '') || ']' "
             "FROM jsonb_array_elements_text(%(expressions)s) "
             "WITH ORDINALITY AS item(value, position)) END)"
         )

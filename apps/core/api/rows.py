@@ -41,15 +41,17 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Expression, F, ForeignObjectRel, Model, OuterRef, Q, QuerySet, SlugField
+from django.http import Http404
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.relations import HyperlinkedIdentityField, HyperlinkedRelatedField
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from . import json_sql
 from .pagination import page_keys
-from .renderers import RawJSON
+from .renderers import JSONRenderer, RawJSON
 from .serializers import SLUG_SAFE, ListLinkField, PartialDateSerializer, list_link, partial_date_representation
 
 # Fields that show a text column as it is (CharField.to_representation is str(), a ChoiceField's value its key).
@@ -92,9 +94,12 @@ def record_url(page: "RenderedPage", view_name: str, kwarg: str, value) -> str |
     return f"{page.origin}{before}{value}{after}"
 
 
-# A pattern that only ever matches what SLUG_SAFE does: anchors, and ASCII letters, digits, "-" and "_", alone or in
-# character classes, repeated or not (the state code's ``^[A-Z]{3}$``).
-SLUG_SAFE_PATTERN = re.compile(r"\^?(?:(?:\[[-A-Za-z0-9_]+\]|[-A-Za-z0-9_])(?:\{\d+(?:,\d*)?\}|[+*?])?)+(?:\$|\\Z)?")
+# A pattern that only ever matches what SLUG_SAFE does: anchored at both ends, ASCII letters, digits, "-" and "_",
+# alone or in classes of whole ranges (A-Z, a-z, 0-9), repeated or not (the state code's ``^[A-Z]{3}$``; every write
+# path strips the newline "$" would let through).
+SLUG_SAFE_PATTERN = re.compile(
+    r"\^(?:(?:\[(?:A-Z|a-z|0-9|[-_])+\]|[-A-Za-z0-9_])(?:\{\d+(?:,\d*)?\}|[+*?])?)+(?:\$|\\Z)"
+)
 
 
 def url_safe(model: type[Model], path: str) -> bool:
@@ -114,9 +119,15 @@ def url_safe(model: type[Model], path: str) -> bool:
     )
 
 
+def splices(renderer) -> bool:
+    """Whether the response's renderer writes the database's JSON as it is: the project's JSON renderer, compact and
+    not ASCII-escaped, as the database writes it."""
+    return isinstance(renderer, JSONRenderer) and renderer.compact and not renderer.ensure_ascii
+
+
 def utc_only() -> bool:
-    """Whether every timestamp is shown in UTC, as the database can write it (the project's setting)."""
-    return settings.USE_TZ and settings.TIME_ZONE == "UTC"
+    """Whether timestamps are shown in UTC, as the database writes them (the zone DRF would show them in)."""
+    return settings.USE_TZ and timezone.get_current_timezone_name() == "UTC"
 
 
 @lru_cache(maxsize=64)
@@ -141,10 +152,11 @@ class RenderedPage:
         self.related: dict[str, dict] = {}
 
     @classmethod
-    def fixed(cls, origin: str, script_prefix: str) -> "RenderedPage":
-        """A page of no request, for what depends only on its origin and script prefix (compiled SQL)."""
+    def fixed(cls, script_prefix: str) -> "RenderedPage":
+        """A page of no request, for what depends only on its script prefix (compiled SQL; the origin is a
+        parameter given for each request)."""
         page = cls.__new__(cls)
-        page.request, page.origin, page.script_prefix, page.related = None, origin, script_prefix, {}
+        page.request, page.origin, page.script_prefix, page.related = None, None, script_prefix, {}
         page.timezone = timezone.get_current_timezone() if settings.USE_TZ else None
         return page
 
@@ -204,18 +216,18 @@ class RowPlan:
         database, origin and script prefix (compiling it takes longer than running it)."""
         if not keys:
             return {}
-        sql, params = self._json_select(connections[using].vendor, using, page.origin, page.script_prefix, fields)
-        # The keys are one parameter: the statement is the same for every page.
+        sql, params = self._json_select(connections[using].vendor, using, page.script_prefix, fields)
+        # The origin and the keys are parameters: the statement is the same for every page and host.
+        origin = json_sql.string_piece(page.origin)
+        params = [origin if param is json_sql.ORIGIN else param for param in params]
         keys_param = json.dumps(keys) if connections[using].vendor == "sqlite" else list(keys)
         with connections[using].cursor() as cursor:
             cursor.execute(sql, [*params, keys_param])
             return {key: texts for key, *texts in cursor.fetchall()}
 
-    @lru_cache(maxsize=32)  # noqa: B019 (a plan lives as long as the process; a few hosts and prefixes each)
-    def _json_select(
-        self, vendor: str, using: str, origin: str, script_prefix: str, fields: tuple
-    ) -> tuple[str, list]:
-        page = RenderedPage.fixed(origin, script_prefix)
+    @lru_cache(maxsize=32)  # noqa: B019 (a plan lives as long as the process; a script prefix or two each)
+    def _json_select(self, vendor: str, using: str, script_prefix: str, fields: tuple) -> tuple[str, list]:
+        page = RenderedPage.fixed(script_prefix)
         writers = dict(self.json_writers)
         also = {f"field_{position}": writers[name](page) for position, name in enumerate(fields)}
         every = self.model._default_manager.using(using).order_by().values("pk", json=self.json_text(page), **also)
@@ -260,11 +272,17 @@ class RowPlan:
             writer = lambda page: json_sql.null_or(  # noqa: E731
                 Q(**{f"{column}__isnull": True}), nested_plan.json_text(page)
             )
-        elif isinstance(field, (*VERBATIM_FIELDS, serializers.IntegerField)):
+        elif isinstance(field, VERBATIM_FIELDS) and self._holds_text(column):
+            writer = lambda page: json_sql.Quoted(F(column))  # noqa: E731
+        elif isinstance(field, serializers.IntegerField):
             writer = lambda page: json_sql.Quoted(F(column))  # noqa: E731
         elif isinstance(field, serializers.BooleanField):
             writer = lambda page: json_sql.Boolean(F(column))  # noqa: E731
-        elif isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
+        elif (
+            isinstance(field, serializers.DateTimeField)
+            and not hasattr(field, "timezone")
+            and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+        ):
             self.json_timestamps = True
             writer = lambda page: json_sql.UTCDateTime(F(column))  # noqa: E731
         elif isinstance(field, serializers.ListField) and isinstance(field.child, VERBATIM_FIELDS):
@@ -275,6 +293,14 @@ class RowPlan:
             self.json_refused = self.json_refused or f"{name}: the database cannot write a {type(field).__name__}."
         else:
             self.json_writers.append((name, writer))
+
+    def _holds_text(self, column: str) -> bool:
+        """Whether the column holds text, which a CharField shows as it is (other values it shows as strings)."""
+        *relations, name = column.removeprefix(self.prefix).split("__")
+        model = self.model
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name).get_internal_type() in ("CharField", "TextField", "SlugField")
 
     def json_refusal(self) -> str | None:
         """Why the database cannot write this plan's records (under the current settings), or None."""
@@ -298,7 +324,7 @@ class RowPlan:
             view_name, parameter = field.view_name, field.parameter
 
             def around(page):
-                return list_link(page.origin, view_name, parameter, ""), ""
+                return list_link("", view_name, parameter, ""), ""
 
         else:
             record = True
@@ -309,8 +335,7 @@ class RowPlan:
             view_name, kwarg = field.view_name, field.lookup_url_kwarg
 
             def around(page):
-                before, after = _path_template(view_name, kwarg, page.script_prefix)
-                return page.origin + before, after
+                return _path_template(view_name, kwarg, page.script_prefix)
 
         if not url_safe(self.model, column.removeprefix(self.prefix)):
             self.json_refused = self.json_refused or f"{name}: the values of {column} may need quoting in a URL."
@@ -318,7 +343,7 @@ class RowPlan:
 
         def write(page):
             before, after = (json_sql.string_piece(text) for text in around(page))
-            link = json_sql.Text(f'"{before}', F(column), f'{after}"')
+            link = json_sql.Text('"', json_sql.ORIGIN, before, F(column), f'{after}"')
             # A record link is null without a key, as record_url has it; a list link's key is the record's own.
             return json_sql.null_or(Q(**{f"{column}__isnull": True}) | Q(**{column: ""}), link) if record else link
 
@@ -438,12 +463,7 @@ class RowListMixin:
     def writes_json(self) -> bool:
         """Whether the database writes the records of this response: a JSON response of a plan it can write."""
         renderer = getattr(self.request, "accepted_renderer", None)
-        return (
-            self.write_json
-            and self.renders_rows()
-            and getattr(renderer, "format", None) == "json"
-            and not self.plan.json_refusal()
-        )
+        return self.write_json and self.renders_rows() and splices(renderer) and not self.plan.json_refusal()
 
     @property
     def plan(self) -> RowPlan:
@@ -454,9 +474,15 @@ class RowListMixin:
         if not self.renders_rows():
             return self.get_serializer(record).data
         if self.writes_json():
-            return RawJSON(self.plan.json_by_key([record.pk], RenderedPage(self.request))[record.pk][0])
-        one = type(self).queryset.filter(pk=record.pk)
-        return self.plan.render_by_key(one, self.request)[record.pk]
+            found = self.plan.json_by_key([record.pk], RenderedPage(self.request))
+            shown = RawJSON(found[record.pk][0]) if record.pk in found else None
+        else:
+            one = type(self).queryset.filter(pk=record.pk)
+            shown = self.plan.render_by_key(one, self.request).get(record.pk)
+        if shown is None:
+            # Deleted since it was looked up.
+            raise Http404
+        return shown
 
     def list(self, request, *args, **kwargs):
         if not self.renders_rows():

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from apps.core.api.renderers import RawJSON, table_free_renderers
-from apps.core.api.rows import RenderedPage, row_plan
+from apps.core.api.rows import RenderedPage, row_plan, splices
 from apps.core.api.writes import CuratedModelViewSet
 from apps.events.filtersets import EventFilterSet, StatementFilterSet
 from apps.events.models import Event, EventCitation, EventParticipant, Statement, StatementCitation
@@ -159,7 +159,7 @@ class TreatyTimelineView(generics.ListAPIView):
         keys = self.paginate_queryset(TimelineKeys(self.get_object()))
         if not self.render_rows or self.format_kwarg:
             return self.get_paginated_response(self.serialized(keys))
-        if self.write_json and request.accepted_renderer.format == "json" and not self.refusal():
+        if self.write_json and splices(request.accepted_renderer) and not self.refusal():
             return self.get_paginated_response(self.entries_json(keys))
         return self.get_paginated_response(self.entries(keys))
 
@@ -173,7 +173,12 @@ class TreatyTimelineView(generics.ListAPIView):
             kind: row_plan(viewset).json_by_key([key["pk"] for key in keys if key["entry"] == kind], page, "date")
             for kind, viewset in TIMELINE_VIEWSETS.items()
         }
-        entries = (timeline_entry_json(key["entry"], *texts[key["entry"]][key["pk"]]) for key in keys)
+        # A record deleted since the keys were read is left out, as on the lists.
+        entries = (
+            timeline_entry_json(key["entry"], *texts[key["entry"]][key["pk"]])
+            for key in keys
+            if key["pk"] in texts[key["entry"]]
+        )
         return RawJSON(f"[{','.join(entries)}]")
 
     def entries(self, keys: list[dict]) -> list[dict]:
@@ -182,7 +187,11 @@ class TreatyTimelineView(generics.ListAPIView):
             kind: row_plan(viewset).render_by_key(timeline_records(keys, kind), self.request)
             for kind, viewset in TIMELINE_VIEWSETS.items()
         }
-        return [timeline_entry(key["entry"], records[key["entry"]][key["pk"]]) for key in keys]
+        return [
+            timeline_entry(key["entry"], records[key["entry"]][key["pk"]])
+            for key in keys
+            if key["pk"] in records[key["entry"]]
+        ]
 
     def serialized(self, keys: list[dict]) -> list:
         records = {kind: timeline_records(keys, kind).in_bulk() for kind in TIMELINE_VIEWSETS}
