@@ -38,14 +38,26 @@ ORIGIN = Origin("origin")
 
 
 class Column(Func):
-    """A function of one column whose SQL repeats it: a column's SQL has no parameters to repeat with it."""
+    """The JSON text of one column: ``sqlite`` and ``postgresql`` write a value that is not NULL, NULL is ``null``.
+    The SQL repeats the column, which a column's SQL can be (it has no parameters to repeat with it)."""
 
     output_field = TEXT
+    sqlite = postgresql = ""
 
     def __init__(self, column: F):
         if not isinstance(column, F):
             raise TypeError(f"{type(self).__name__} reads a column, not {column!r}.")
         super().__init__(column)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self._written(compiler, connection, self.sqlite)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._written(compiler, connection, self.postgresql)
+
+    def _written(self, compiler, connection, value: str):
+        template = f"(CASE WHEN %(expressions)s IS NULL THEN 'null' ELSE {value} END)"
+        return self.as_sql(compiler, connection, template=template)
 
 
 class Text(Expression):
@@ -86,45 +98,35 @@ class Text(Expression):
 
 
 class Quoted(Column):
-    """A column's value as JSON: a string quoted and escaped, a number as it is, NULL as ``null``."""
-
-    output_field = TEXT
+    """A column's value as JSON: a string quoted and escaped, a number as it is, NULL as ``null`` (by the functions
+    themselves, without the CASE of other columns)."""
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="json_quote(%(expressions)s)", **extra)
+        return self.as_sql(compiler, connection, template="json_quote(%(expressions)s)")
 
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="COALESCE(to_json(%(expressions)s)::text, 'null')", **extra)
+        return self.as_sql(compiler, connection, template="COALESCE(to_json(%(expressions)s)::text, 'null')")
 
 
 class Boolean(Column):
-    """A boolean column as ``true``, ``false`` or ``null`` (SQLite stores 1 and 0)."""
+    """A boolean column as ``true`` or ``false`` (SQLite stores 1 and 0)."""
 
-    output_field = TEXT
-    template = "(CASE WHEN %(expressions)s IS NULL THEN 'null' WHEN %(expressions)s THEN 'true' ELSE 'false' END)"
+    sqlite = postgresql = "(CASE WHEN %(expressions)s THEN 'true' ELSE 'false' END)"
+
+
+_UTC = "(%(expressions)s AT TIME ZONE 'UTC')"
 
 
 class UTCDateTime(Column):
     """A UTC timestamp as DRF's DateTimeField shows it in UTC: ``2020-05-21T14:00:00Z``, with six digits of
     fraction when it has one (``datetime.isoformat()``)."""
 
-    output_field = TEXT
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # Django stores SQLite timestamps in UTC as str(datetime): "2020-05-21 14:00:00" or "... 14:00:00.250000".
-        template = (
-            "(CASE WHEN %(expressions)s IS NULL THEN 'null' "
-            "ELSE '\"' || replace(%(expressions)s, ' ', 'T') || 'Z\"' END)"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        utc = "(%(expressions)s AT TIME ZONE 'UTC')"
-        template = (
-            f"(CASE WHEN %(expressions)s IS NULL THEN 'null' ELSE '\"' || to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
-            f"|| CASE WHEN date_trunc('second', {utc}) = {utc} THEN '' ELSE to_char({utc}, '.US') END || 'Z\"' END)"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
+    # Django stores SQLite timestamps in UTC as str(datetime): "2020-05-21 14:00:00" or "... 14:00:00.250000".
+    sqlite = "'\"' || replace(%(expressions)s, ' ', 'T') || 'Z\"'"
+    postgresql = (
+        f"'\"' || to_char({_UTC}, 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+        f"|| CASE WHEN date_trunc('second', {_UTC}) = {_UTC} THEN '' ELSE to_char({_UTC}, '.US') END || 'Z\"'"
+    )
 
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -213,23 +215,13 @@ class Strings(Column):
     """A JSON column holding a list of strings, written as Python's json.dumps writes it (the stored text may be
     spaced or ASCII-escaped differently)."""
 
-    output_field = TEXT
-
-    def as_sqlite(self, compiler, connection, **extra):
-        template = (
-            "(CASE WHEN %(expressions)s IS NULL THEN 'null' ELSE (SELECT '[' || "
-            "COALESCE(group_concat(json_quote(value), ','), '') || ']' FROM json_each(%(expressions)s)) END)"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = (
-            "(CASE WHEN %(expressions)s IS NULL THEN 'null' ELSE (SELECT '[' || "
-            "COALESCE(string_agg(COALESCE(to_json(item.value)::text, 'null'), ',' ORDER BY item.position), '') || ']' "
-            "FROM jsonb_array_elements_text(%(expressions)s) "
-            "WITH ORDINALITY AS item(value, position)) END)"
-        )
-        return self.as_sql(compiler, connection, template=template, **extra)
+    sqlite = (
+        "(SELECT '[' || COALESCE(group_concat(json_quote(value), ','), '') || ']' FROM json_each(%(expressions)s))"
+    )
+    postgresql = (
+        "(SELECT '[' || COALESCE(string_agg(COALESCE(to_json(item.value)::text, 'null'), ',' ORDER BY item.position), "
+        "'') || ']' FROM jsonb_array_elements_text(%(expressions)s) WITH ORDINALITY AS item(value, position))"
+    )
 
 
 def null_or(condition_sql_expression: Expression, text: Expression) -> Expression:

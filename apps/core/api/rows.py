@@ -56,6 +56,7 @@ from .serializers import SLUG_SAFE, ListLinkField, PartialDateSerializer, list_l
 
 # Fields that show a text column as it is (CharField.to_representation is str(), a ChoiceField's value its key).
 VERBATIM_FIELDS = (serializers.CharField, serializers.ChoiceField)
+TEXT_COLUMNS = ("CharField", "TextField", "SlugField")
 
 Reader = Callable[[dict, "RenderedPage"], object]
 # The SQL of a field's JSON text for one response (links carry the response's scheme, host and script prefix).
@@ -102,13 +103,18 @@ SLUG_SAFE_PATTERN = re.compile(
 )
 
 
-def url_safe(model: type[Model], path: str) -> bool:
-    """Whether every value the column at ``path`` (``state__code``) may hold is one that SLUG_SAFE matches, as its
-    validators make sure (the model's rule, on every write path): a URL shows it without quoting."""
+def field_at(model: type[Model], path: str):
+    """The model field at ``path`` from ``model``, through its relations (``state__code``)."""
     *relations, name = path.split("__")
     for relation in relations:
         model = model._meta.get_field(relation).related_model
-    field = model._meta.get_field(name)
+    return model._meta.get_field(name)
+
+
+def url_safe(model: type[Model], path: str) -> bool:
+    """Whether every value the column at ``path`` (``state__code``) may hold is one that SLUG_SAFE matches, as its
+    validators make sure (the model's rule, on every write path): a URL shows it without quoting."""
+    field = field_at(model, path)
     if isinstance(field, SlugField) and not field.allow_unicode:
         return True
     return any(
@@ -156,8 +162,13 @@ class RenderedPage:
         """A page of no request, for what depends only on its script prefix (compiled SQL; the origin is a
         parameter given for each request)."""
         page = cls.__new__(cls)
-        page.request, page.origin, page.script_prefix, page.related = None, None, script_prefix, {}
-        page.timezone = timezone.get_current_timezone() if settings.USE_TZ else None
+        page.request, page.origin, page.script_prefix, page.timezone, page.related = (
+            None,
+            None,
+            script_prefix,
+            None,
+            {},
+        )
         return page
 
 
@@ -272,9 +283,11 @@ class RowPlan:
             writer = lambda page: json_sql.null_or(  # noqa: E731
                 Q(**{f"{column}__isnull": True}), nested_plan.json_text(page)
             )
-        elif isinstance(field, VERBATIM_FIELDS) and self._holds_text(column):
-            writer = lambda page: json_sql.Quoted(F(column))  # noqa: E731
-        elif isinstance(field, serializers.IntegerField):
+        elif isinstance(field, serializers.IntegerField) or (
+            # A CharField shows other values than text as strings, which the database would write as they are.
+            isinstance(field, VERBATIM_FIELDS)
+            and field_at(self.model, column.removeprefix(self.prefix)).get_internal_type() in TEXT_COLUMNS
+        ):
             writer = lambda page: json_sql.Quoted(F(column))  # noqa: E731
         elif isinstance(field, serializers.BooleanField):
             writer = lambda page: json_sql.Boolean(F(column))  # noqa: E731
@@ -293,14 +306,6 @@ class RowPlan:
             self.json_refused = self.json_refused or f"{name}: the database cannot write a {type(field).__name__}."
         else:
             self.json_writers.append((name, writer))
-
-    def _holds_text(self, column: str) -> bool:
-        """Whether the column holds text, which a CharField shows as it is (other values it shows as strings)."""
-        *relations, name = column.removeprefix(self.prefix).split("__")
-        model = self.model
-        for relation in relations:
-            model = model._meta.get_field(relation).related_model
-        return model._meta.get_field(name).get_internal_type() in ("CharField", "TextField", "SlugField")
 
     def json_refusal(self) -> str | None:
         """Why the database cannot write this plan's records (under the current settings), or None."""
@@ -385,7 +390,7 @@ class RowPlan:
     def _nested(self, name: str, field) -> Reader:
         # A nested record is null when its foreign key is: the key column is read with the record's own columns.
         key = self._column(field)
-        model = self.model._meta.get_field(key.removeprefix(self.prefix)).related_model
+        model = field_at(self.model, key.removeprefix(self.prefix)).related_model
         nested = RowPlan(field, model, prefix=f"{key}__")
         self._nested_plans[name] = nested
         self._use(key, *nested.columns)
