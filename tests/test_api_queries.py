@@ -34,7 +34,7 @@ DETAILS = [
 ]
 TIMELINE_QUERIES = {
     # the treaty, a count and the page's keys of each kind (4), then the JSON of its events and of its statements
-    "treaties/open-skies/timeline": 7,
+    "treaties/open-skies/timeline": 6,
 }
 
 

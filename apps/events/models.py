@@ -204,7 +204,9 @@ class Statement(CitedRecord, TimeStampedModel):
     class Meta:
         ordering = ["date", "slug"]
         indexes = [
-            models.Index(fields=["treaty", "date"], name="statement_treaty_date"),
+            # A treaty's statements in list order, with the id, as the events' index: the timeline merges the two
+            # (apps.events.api.views.TimelineKeys) walking both indexes alone.
+            models.Index(fields=["treaty", "date", "slug", "id"], name="statement_treaty_date_slug_id"),
             models.Index(fields=["on_behalf_of", "date"], name="statement_state_date"),
             models.Index(fields=["date", "slug"], name="statement_date_slug"),
         ]
