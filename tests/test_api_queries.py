@@ -33,7 +33,8 @@ DETAILS = [
     "sources/tass-2021-russia-withdrawal",
 ]
 TIMELINE_QUERIES = {
-    # the treaty, a count and the page's keys of each kind (4), then the JSON of its events and of its statements
+    # the treaty, a count of each kind, the page's keys (both kinds merged by the database), then the JSON of its
+    # events and of its statements
     "treaties/open-skies/timeline": 6,
 }
 
