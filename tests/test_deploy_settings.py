@@ -76,3 +76,18 @@ def test_cross_origin_writes_are_not_allowed_by_preflight(open_skies, method):
 def test_the_admin_is_not_cross_origin(db):
     response = APIClient().get("/admin/login/", HTTP_ORIGIN="https://elsewhere.example.com")
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_a_gunicorn_worker_imports_the_views_then_freezes_them_out_of_the_collectors_sight():
+    """gunicorn.conf.py's worker hook: what lives as long as the worker is not walked by every full collection."""
+    code = (
+        "import gc, runpy, sys, django; django.setup();"
+        "conf = runpy.run_path('gunicorn.conf.py'); before = gc.get_freeze_count(); conf['settled']();"
+        "print(before, gc.get_freeze_count(), 'apps.events.api.views' in sys.modules)"
+    )
+    result = _run(code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    before, frozen, views_imported = result.stdout.split()
+    assert (int(before), views_imported) == (0, "True")
+    # Django, DRF and the project's modules: tens of thousands of objects.
+    assert int(frozen) > 50_000
