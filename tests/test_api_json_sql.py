@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from apps.core.api.rows import RowPlan, url_safe
 from apps.core.models import validate_aliases
-from apps.events.models import Event
+from apps.events.models import Event, Statement
 from apps.treaties.models import State, Treaty
 
 
@@ -97,3 +97,37 @@ def test_a_link_key_is_written_as_it_is_only_when_its_validator_allows_nothing_t
     field = State._meta.get_field("code")
     monkeypatch.setattr(field, "validators", [RegexValidator(pattern)])
     assert url_safe(State, "code") is safe
+
+
+def test_a_timeline_whose_entries_share_one_date_or_none_pages_in_order(client, make_event, make_statement):
+    """Many entries on one date and many undated, in both kinds: every page from either end (the database merges the
+    kinds on the date, then orders each date's entries: events first, then by slug)."""
+    import datetime
+
+    treaty = Treaty.objects.create(slug="t", name="T", kind="bilateral", domain="other", status="in_force")
+    same_day = {"date": datetime.date(2001, 1, 1), "date_precision": "year"}
+    undated = {"date": None, "date_precision": ""}
+    for n in range(7):
+        make_event(slug=f"e-{n:02}", treaty=treaty, **(same_day if n % 2 else undated))
+        make_statement(slug=f"s-{n:02}", treaty=treaty, **(same_day if n % 3 else undated))
+    expected = sorted(
+        [("undated" if not e.date else "dated", "event", e.slug) for e in Event.objects.filter(treaty=treaty)]
+        + [
+            ("undated" if not s.date else "dated", "statement", s.slug)
+            for s in Statement.objects.filter(treaty=treaty)
+        ]
+    )
+    for page_size in (1, 3, 4, 14):
+        entries, page = [], 1
+        while page:
+            body = client.get("/api/treaties/t/timeline/", {"page_size": page_size, "page": page}).json()
+            entries += [
+                (
+                    "undated" if not entry["date"] else "dated",
+                    entry["kind"],
+                    (entry["event"] or entry["statement"])["slug"],
+                )
+                for entry in body["results"]
+            ]
+            page = page + 1 if body["next"] else None
+        assert entries == expected, page_size
