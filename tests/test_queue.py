@@ -232,3 +232,38 @@ def test_a_worker_looks_again_when_the_database_was_locked_as_it_looked_for_a_ta
     assert len(attempts) > 1
     assert DBTaskResult.objects.get(pk=queued.id).return_value == 42
     assert not WorkerHeartbeat.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_starting_while_the_database_is_locked_waits_for_it_rather_than_dying(monkeypatch):
+    """On SQLite another worker's batch may hold the write lock past the busy timeout as a worker writes its first
+    heartbeat: it waits and starts (in CI the second worker of two died there, and the import it should have taken
+    up waited for ever)."""
+    from apps.queue import lease as lease_module
+
+    beats, real_beat = [], lease_module.beat
+
+    def locked_twice(worker_id):
+        beats.append(worker_id)
+        if len(beats) <= 2:
+            raise OperationalError("database is locked")
+        real_beat(worker_id)
+
+    monkeypatch.setattr(lease_module, "beat", locked_twice)
+    monkeypatch.setattr(lease_module.time, "sleep", lambda seconds: None)
+    with lease_module.Heartbeat("patient-worker"):
+        assert WorkerHeartbeat.objects.filter(worker_id="patient-worker").exists()
+    assert beats[:3] == ["patient-worker"] * 3
+    assert not WorkerHeartbeat.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_starting_on_another_database_error_stops_with_it(monkeypatch):
+    from apps.queue import lease as lease_module
+
+    def broken(worker_id):
+        raise OperationalError("no such table: queue_workerheartbeat")
+
+    monkeypatch.setattr(lease_module, "beat", broken)
+    with pytest.raises(OperationalError, match="no such table"), lease_module.Heartbeat("doomed-worker"):
+        pass

@@ -21,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+import time
 
 from django.conf import settings
 from django.db import DatabaseError, OperationalError, close_old_connections, connection
@@ -120,8 +121,19 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_id}", daemon=True)
 
     def __enter__(self):
-        WorkerHeartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
-        beat(self.worker_id)
+        while True:
+            try:
+                WorkerHeartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
+                beat(self.worker_id)
+                break
+            except OperationalError as error:
+                # On SQLite another worker's batch may hold the one write lock past the busy timeout: wait for it.
+                # A worker that died here left the queue to the others, or to none (seen in CI: the second worker of
+                # two died at its first beat, then the first was killed, and the import waited for ever).
+                if not is_locked_database_exception(error):
+                    raise
+                logger.warning("Worker %s waits for the database's write lock to start", self.worker_id)
+                time.sleep(1)
         self._thread.start()
         return self
 
