@@ -109,6 +109,19 @@ def requeue_lost_tasks() -> list[DBTaskResult]:
     return changed
 
 
+def again_while_locked(action, worker_id: str, doing: str, pause: float = 0):
+    """``action()``, run again for as long as it fails only because SQLite's one write lock is held (another worker
+    writing a batch); any other database error is raised."""
+    while True:
+        try:
+            return action()
+        except OperationalError as error:
+            if not is_locked_database_exception(error):
+                raise
+            logger.info("Worker %s: the database was locked %s", worker_id, doing)
+            time.sleep(pause)
+
+
 class Heartbeat:
     """A worker's heartbeat and reaper, every ``TASKS_HEARTBEAT_SECONDS`` while the ``with`` block runs.
 
@@ -121,19 +134,14 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_id}", daemon=True)
 
     def __enter__(self):
-        while True:
-            try:
-                WorkerHeartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
-                beat(self.worker_id)
-                break
-            except OperationalError as error:
-                # On SQLite another worker's batch may hold the one write lock past the busy timeout: wait for it.
-                # A worker that died here left the queue to the others, or to none (seen in CI: the second worker of
-                # two died at its first beat, then the first was killed, and the import waited for ever).
-                if not is_locked_database_exception(error):
-                    raise
-                logger.warning("Worker %s waits for the database's write lock to start", self.worker_id)
-                time.sleep(1)
+        # On SQLite another worker's batch may hold the one write lock past the busy timeout: a worker that died here
+        # left the queue to the others, or to none (seen in CI: the second of two died at its first beat, then the
+        # first was killed, and the import waited for ever).
+        def first_beat():
+            WorkerHeartbeat.objects.filter(seen_at__lt=Now() - FORGET_AFTER).delete()
+            beat(self.worker_id)
+
+        again_while_locked(first_beat, self.worker_id, "as it started", pause=1)
         self._thread.start()
         return self
 

@@ -6,12 +6,11 @@ import threading
 import time
 import uuid
 
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME
 from django_tasks_db.management.commands.db_worker import Worker
-from django_tasks_db.utils import is_locked_database_exception
 
-from .lease import Heartbeat
+from .lease import Heartbeat, again_while_locked
 
 logger = logging.getLogger(__name__)
 
@@ -21,17 +20,10 @@ class LeasedWorker(Worker):
 
     def run(self) -> None:
         with Heartbeat(self.worker_id):
-            while True:
-                try:
-                    super().run()
-                    return
-                except OperationalError as error:
-                    # django-tasks-db opens its claiming transaction (BEGIN EXCLUSIVE on SQLite) outside its own
-                    # "database is locked" handling: an idle worker died so while another wrote an import's batches.
-                    # Nothing was claimed; look again.
-                    if not is_locked_database_exception(error):
-                        raise
-                    logger.info("Worker %s: the database was locked while looking for a task", self.worker_id)
+            # django-tasks-db opens its claiming transaction (BEGIN EXCLUSIVE on SQLite) outside its own "database is
+            # locked" handling: an idle worker died so while another wrote an import's batches. Nothing was claimed;
+            # look again.
+            again_while_locked(super().run, self.worker_id, "while looking for a task")
 
 
 def start_in_thread() -> threading.Thread:

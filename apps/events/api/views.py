@@ -79,7 +79,7 @@ class TimelineKeys:
 
     def __init__(self, treaty: Treaty):
         self.treaty = treaty
-        self.models = {TimelineEntryKind.EVENT: Event, TimelineEntryKind.STATEMENT: Statement}
+        self.models = {kind: viewset.queryset.model for kind, viewset in TIMELINE_VIEWSETS.items()}
 
     @cached_property
     def total(self) -> int:
