@@ -149,10 +149,13 @@ def test_a_worker_killed_mid_import_loses_no_batch_and_another_takes_the_import_
         shown = [int(status.split(" of ")[0].rsplit(" ", 1)[-1]) for _, status in lines[:-1]]
         assert shown[0] == done, "the page claimed rows the killed worker had not committed"
         assert shown == sorted(shown)
-        interrupted = next(index for index, (_, status) in enumerate(lines) if status.startswith("Interrupted"))
-        taken_up = next(float(seconds) for seconds, status in lines[interrupted:] if status.startswith("Importing"))
-        print(f"  'Interrupted' on the page {lines[interrupted][0]} s after the kill, taken up by the other worker")
-        print(f"  {taken_up:.1f} s after it (lease {LEASE[backend]} s); a line: the page's sentence when it changed")
+        # The import moves again: the first sentence after the one shown at the kill that is not "Interrupted" (the
+        # page shows that state only between the lease's end and the other worker's take-over, about a second, which a
+        # poll every 0.2 s on a loaded machine can miss: then the next sentence is the next batch's, a later bound).
+        taken_up = next(float(seconds) for seconds, status in lines[1:] if status.startswith(("Importing", "Imported")))
+        seen = [seconds for seconds, status in lines if status.startswith("Interrupted")]
+        print(f"  'Interrupted' on the page {seen[0] + ' s after the kill' if seen else 'not caught by the poll'};")
+        print(f"  taken up by the other worker {taken_up:.1f} s after the kill (lease {LEASE[backend]} s)")
         assert taken_up < LEASE[backend] + 10
         assert progress(url)[:2] == ("done", ROWS) and progress(url)[2] > attempt
 
