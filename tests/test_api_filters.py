@@ -3,8 +3,11 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.core.api import filters
 from apps.events.models import Event, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
@@ -56,6 +59,40 @@ def slugs(api, path, key="slug", **params) -> list[str]:
 )
 def test_event_filters(api, open_skies, params, expected):
     assert slugs(api, "/api/events/", **params) == expected
+
+
+@pytest.mark.parametrize("inline_keys", [2, filters.INLINE_KEYS])
+@pytest.mark.parametrize(
+    ("params", "keys", "count", "expected"),
+    [
+        ({"state": "RUS"}, 3, 3, ["open-skies-signature", "us-withdrawal-notice", "russia-withdrawal-effective"]),
+        ({"actor": "RUS"}, 2, 2, ["open-skies-signature", "russia-withdrawal-effective"]),
+        (
+            {"state": "RUS", "ordering": "-date", "page_size": 2},
+            3,
+            3,
+            ["russia-withdrawal-effective", "us-withdrawal-notice"],
+        ),
+        ({"state": "RUS", "treaty": "open-skies", "type": "signature"}, 3, 1, ["open-skies-signature"]),
+        ({"state": "DEU"}, 0, 0, []),
+    ],
+)
+def test_a_states_events_are_the_same_however_its_keys_are_given(
+    api, open_skies, monkeypatch, inline_keys, params, keys, count, expected
+):
+    """On PostgreSQL a state's event keys (from its participations in the role asked) are one array when they are at
+    most ``INLINE_KEYS``, else the subquery SQLite always uses: the same events, count and order either way."""
+    State.objects.create(code="DEU", name="Germany")
+    monkeypatch.setattr(filters, "INLINE_KEYS", inline_keys)
+    with CaptureQueriesContext(connection) as captured:
+        body = api("/api/events/", **params)
+    assert [event["slug"] for event in body["results"]] == expected
+    assert body["count"] == count
+    # The count's condition is the page's (an empty list has no page query).
+    count_sql = next(query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"])
+    as_array = connection.vendor == "postgresql" and keys <= inline_keys
+    assert ("= ANY('{" in count_sql) == as_array
+    assert ("IN (SELECT" in count_sql) != as_array
 
 
 @pytest.mark.parametrize(

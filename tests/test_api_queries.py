@@ -71,8 +71,10 @@ def test_timeline_query_count_is_fixed(client, open_skies, django_assert_num_que
 
 
 def test_filters_by_key_add_one_lookup_each(client, open_skies, django_assert_num_queries):
-    """A key filter resolves its key once (so an unknown key can be refused); the rest is in the same queries."""
-    with django_assert_num_queries(VERSION_QUERIES + JSON_LIST_QUERIES + 2):
+    """A key filter resolves its key once (so an unknown key can be refused); the rest is in the same queries, but for
+    the state's event keys, read first on PostgreSQL (``apps.core.api.filters.among``)."""
+    state_keys = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(VERSION_QUERIES + JSON_LIST_QUERIES + 2 + state_keys):
         response = client.get(
             "/api/events/", {"treaty": "open-skies", "state": "RUS", "type": "signature", "date_after": "1990-01-01"}
         )

@@ -152,7 +152,8 @@ def test_a_worker_killed_mid_import_loses_no_batch_and_another_takes_the_import_
         # The import moves again: the first sentence after the one shown at the kill that is not "Interrupted" (the
         # page shows that state only between the lease's end and the other worker's take-over, about a second, which a
         # poll every 0.2 s on a loaded machine can miss: then the next sentence is the next batch's, a later bound).
-        taken_up = next(float(seconds) for seconds, status in lines[1:] if status.startswith(("Importing", "Imported")))
+        moving = ("Importing", "Imported")
+        taken_up = next(float(seconds) for seconds, status in lines[1:] if status.startswith(moving))
         seen = [seconds for seconds, status in lines if status.startswith("Interrupted")]
         print(f"  'Interrupted' on the page {seen[0] + ' s after the kill' if seen else 'not caught by the poll'};")
         print(f"  taken up by the other worker {taken_up:.1f} s after the kill (lease {LEASE[backend]} s)")

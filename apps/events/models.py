@@ -64,8 +64,10 @@ class Event(CitedRecord, TimeStampedModel):
             models.Index(fields=["treaty", "date", "slug", "id"], name="event_treaty_date_slug_id"),
             models.Index(fields=["type", "date"], name="event_type_date"),
             # List order for unfiltered lists; the precision lets a date-range count (whose condition depends on it)
-            # be answered from the index alone.
-            models.Index(fields=["date", "slug", "date_precision"], name="event_date_slug_precision"),
+            # be answered from the index alone, and the id a state's page (``among``): on PostgreSQL the walk checks
+            # each entry's id against the state's keys without reading the table (1.5 ms a first page at a million
+            # events, 16.5 ms reading it).
+            models.Index(fields=["date", "slug", "date_precision", "id"], name="event_date_slug_precision_id"),
         ]
         constraints = [
             *partial_date_constraints("event", "date"),
