@@ -61,9 +61,9 @@ def test_event_filters(api, open_skies, params, expected):
     assert slugs(api, "/api/events/", **params) == expected
 
 
-@pytest.mark.parametrize("inline_keys", [2, filters.INLINE_KEYS])
+@pytest.mark.parametrize("inline_keys", [1, 2, filters.INLINE_KEYS])
 @pytest.mark.parametrize(
-    ("params", "keys", "count", "expected"),
+    ("params", "rows", "count", "expected"),
     [
         ({"state": "RUS"}, 3, 3, ["open-skies-signature", "us-withdrawal-notice", "russia-withdrawal-effective"]),
         ({"actor": "RUS"}, 2, 2, ["open-skies-signature", "russia-withdrawal-effective"]),
@@ -74,15 +74,27 @@ def test_event_filters(api, open_skies, params, expected):
             ["russia-withdrawal-effective", "us-withdrawal-notice"],
         ),
         ({"state": "RUS", "treaty": "open-skies", "type": "signature"}, 3, 1, ["open-skies-signature"]),
-        ({"state": "DEU"}, 0, 0, []),
+        (
+            {"state": "RUS", "q": "withdrawal", "ordering": "date"},
+            3,
+            2,
+            ["us-withdrawal-notice", "russia-withdrawal-effective"],
+        ),
+        # Germany acts on itself: two participations, one event, listed once.
+        ({"state": "DEU"}, 2, 1, ["german-exercise"]),
+        ({"target": "DEU"}, 1, 1, ["german-exercise"]),
+        ({"state": "FRA"}, 0, 0, []),
     ],
 )
 def test_a_states_events_are_the_same_however_its_keys_are_given(
-    api, open_skies, monkeypatch, inline_keys, params, keys, count, expected
+    api, open_skies, make_event, monkeypatch, inline_keys, params, rows, count, expected
 ):
-    """On PostgreSQL a state's event keys (from its participations in the role asked) are one array when they are at
-    most ``INLINE_KEYS``, else the subquery SQLite always uses: the same events, count and order either way."""
-    State.objects.create(code="DEU", name="Germany")
+    """On PostgreSQL a state's event keys (from its participations in the role asked) are one array when they come
+    from at most ``INLINE_KEYS`` participations, else the subquery SQLite always uses: the same events, count and order
+    either way."""
+    germany = State.objects.create(code="DEU", name="Germany")
+    State.objects.create(code="FRA", name="France")
+    make_event(slug="german-exercise", participants=[(germany, "actor"), (germany, "target")])
     monkeypatch.setattr(filters, "INLINE_KEYS", inline_keys)
     with CaptureQueriesContext(connection) as captured:
         body = api("/api/events/", **params)
@@ -90,7 +102,7 @@ def test_a_states_events_are_the_same_however_its_keys_are_given(
     assert body["count"] == count
     # The count's condition is the page's (an empty list has no page query).
     count_sql = next(query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"])
-    as_array = connection.vendor == "postgresql" and keys <= inline_keys
+    as_array = connection.vendor == "postgresql" and rows <= inline_keys
     assert ("= ANY('{" in count_sql) == as_array
     assert ("IN (SELECT" in count_sql) != as_array
 

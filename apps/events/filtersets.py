@@ -64,7 +64,7 @@ class EventFilterSet(FilterSet):
         participations = EventParticipant.objects.filter(state=value)
         if name != "state":
             participations = participations.filter(role=ParticipantRole(name))
-        return queryset.filter(among(participations.values_list("event", flat=True)))
+        return among(queryset, participations.values_list("event", flat=True))
 
     def filter_source(self, queryset, name, value: Source):
         return queryset.filter(Exists(EventCitation.objects.filter(event=OuterRef("pk"), source=value)))
