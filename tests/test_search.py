@@ -147,6 +147,38 @@ def test_equally_relevant_matches_keep_the_list_order_on_every_page(client, make
     assert paged == expected
 
 
+@pytest.mark.parametrize("ordering", [None, "-date"])
+def test_a_search_pages_count_comes_with_it_and_agrees_with_every_page(client, make_event, ordering):
+    """A search reads its page and its count in one query (``DeepPagePaginator.read_counted``): the count and the
+    pages are those of the whole list, CSV pages included, a page past the end is the usual 404 and no match is an
+    empty first page."""
+    for n in range(7):
+        make_event(
+            slug=f"quota-{n}",
+            title="Quota" if n % 2 else "Other",
+            description="quota",
+            date=datetime.date(2020, 1, 1 + n),
+        )
+    params = {"q": "quota"} | ({"ordering": ordering} if ordering else {})
+    whole = client.get("/api/events/", {**params, "page_size": 500}).json()
+    assert whole["count"] == 7
+    pages = [client.get("/api/events/", {**params, "page_size": 3, "page": page}).json() for page in (1, 2, 3)]
+    assert [page["count"] for page in pages] == [7, 7, 7]
+    assert [item["slug"] for page in pages for item in page["results"]] == [item["slug"] for item in whole["results"]]
+    assert pages[2]["next"] is None and pages[1]["next"] is not None
+    csv = client.get("/api/events/", {**params, "page_size": 3, "page": 3, "format": "csv"})
+    assert [line.split(",")[0] for line in csv.content.decode().splitlines()[1:]] == [whole["results"][6]["slug"]]
+    past = client.get("/api/events/", {**params, "page_size": 3, "page": 4})
+    assert past.status_code == 404
+    assert past.json()["detail"] == "There is no page 4; the last page is 3 at page_size 3."
+    assert client.get("/api/events/", {"q": "nowhere"}).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+
+
 # --- what is refused ------------------------------------------------------------------------------------------------
 
 

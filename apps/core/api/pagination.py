@@ -14,7 +14,8 @@ the forward order backwards.
 """
 
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
@@ -35,9 +36,31 @@ class DeepPagePaginator(Paginator):
     def __init__(self, object_list, per_page, *args, read=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.read = read or (lambda queryset: queryset)
+        self.counted_rows = None
+
+    def read_counted(self, number: int) -> None:
+        """Reads page ``number`` and the count in one query (``COUNT(*) OVER ()``), for a list whose page query reads
+        every match anyway (a search on PostgreSQL: its matches come from the search index, all of them ranked or
+        joined before the page's order can be known). A separate count read them all a second time: at a million
+        events, a word in 5,100 of them, count 22-25 ms and page 28-33 ms, against 35-36 ms for the page with its
+        count (psql). A page past the end reads nothing, and the count is then taken as usual."""
+        bottom = (number - 1) * self.per_page
+        counted = self.object_list.annotate(matches_in_all=Window(Count("*")))
+        pairs = list(counted.values_list("pk", "matches_in_all")[bottom : bottom + self.per_page])
+        if not pairs:
+            return
+        self.count = pairs[0][1]
+        keys = [key for key, _ in pairs]
+        if self.read is page_keys:
+            self.counted_rows = keys
+        else:
+            by_key = {_key(row): row for row in self.read(self.object_list.filter(pk__in=keys).order_by())}
+            self.counted_rows = [by_key[key] for key in keys if key in by_key]
 
     def page(self, number):
         number = self.validate_number(number)
+        if self.counted_rows is not None:
+            return self._get_page(self.counted_rows, number, self)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         queryset = self.object_list
@@ -114,6 +137,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return None
         paginator = self.django_paginator_class(queryset, page_size, read=read)
         page_number = page_number or 1
+        if request.query_params.get("q") and isinstance(queryset, QuerySet) and queryset.ordered:
+            # SQLite refuses bm25(), the rank, beside a window function ("unable to use function bm25 in the
+            # requested context"): its count stays a query of its own.
+            if connections[queryset.db].vendor == "postgresql":
+                paginator.read_counted(page_number)
         if page_number > 1 and page_number > paginator.num_pages:
             raise ParameterNotFound(
                 self.page_query_param,
