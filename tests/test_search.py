@@ -7,7 +7,9 @@ import datetime
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,6 +179,22 @@ def test_a_search_pages_count_comes_with_it_and_agrees_with_every_page(client, m
         "previous": None,
         "results": [],
     }
+
+
+def test_only_a_full_text_search_reads_its_count_with_its_page(client, make_event):
+    """A blank ``q`` (no search), or the treaties' ``q`` (a text filter, not the search index), count as every list
+    does; so does a page number whose offset PostgreSQL could not take: each page past the end is the usual 404."""
+    make_event(slug="quota-1", title="Quota")
+    with CaptureQueriesContext(connection) as captured:
+        blank = client.get("/api/events/", {"q": " "})
+        treaties = client.get("/api/treaties/", {"q": "open"})
+    assert blank.status_code == 200 and blank.json()["count"] >= 1
+    assert treaties.status_code == 200
+    assert not [query for query in captured.captured_queries if "OVER ()" in query["sql"]]
+    for page in (10**15, 2**62, 10**30):
+        past = client.get("/api/events/", {"q": "quota", "page": page})
+        assert past.status_code == 404, past.content[:300]
+        assert past.json()["detail"] == f"There is no page {page}; the last page is 1 at page_size 50."
 
 
 # --- what is refused ------------------------------------------------------------------------------------------------

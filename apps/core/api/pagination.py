@@ -19,11 +19,16 @@ from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from apps.core.search import index_of
+
 from .exceptions import ParameterNotFound
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFERRED_JOIN_AFTER = 1_000
+# Past this offset a page is past the end of any list, and PostgreSQL refuses an OFFSET beyond a bigint: the count
+# answers it first (404) rather than a page query.
+MAX_OFFSET = 2**62
 
 
 class DeepPagePaginator(Paginator):
@@ -84,6 +89,16 @@ class DeepPagePaginator(Paginator):
         return rows[::-1] if from_end else rows
 
 
+def searched_on_postgresql(queryset) -> bool:
+    """Whether ``queryset`` is a full-text search on PostgreSQL, whose count ``read_counted`` reads with its page.
+    SQLite refuses bm25(), its rank, beside a window function ("unable to use function bm25 in the requested
+    context"): there the count stays a query of its own."""
+    if not isinstance(queryset, QuerySet) or connections[queryset.db].vendor != "postgresql":
+        return False
+    index = index_of(queryset.model)
+    return index is not None and index.matched(queryset)
+
+
 def page_keys(queryset: QuerySet) -> QuerySet:
     """A page read as its records' primary keys only, for a view that reads the records by key itself: the offset is
     walked over the keys, so the deferred join has nothing left to save."""
@@ -137,11 +152,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return None
         paginator = self.django_paginator_class(queryset, page_size, read=read)
         page_number = page_number or 1
-        if request.query_params.get("q") and isinstance(queryset, QuerySet) and queryset.ordered:
-            # SQLite refuses bm25(), the rank, beside a window function ("unable to use function bm25 in the
-            # requested context"): its count stays a query of its own.
-            if connections[queryset.db].vendor == "postgresql":
-                paginator.read_counted(page_number)
+        if searched_on_postgresql(queryset) and (page_number - 1) * page_size < MAX_OFFSET:
+            paginator.read_counted(page_number)
         if page_number > 1 and page_number > paginator.num_pages:
             raise ParameterNotFound(
                 self.page_query_param,

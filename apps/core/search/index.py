@@ -100,6 +100,10 @@ class SearchIndex:
         # not model but extra(); this is its one use.
         return queryset.extra(tables=[self.table], where=[joined, match], params=params).order_by(rank, *then)
 
+    def matched(self, queryset: QuerySet) -> bool:
+        """Whether ``matching`` was applied to ``queryset`` (it joins the search table), whatever came after."""
+        return self.table in queryset.query.extra_tables
+
     def vector_sql(self) -> str:
         """PostgreSQL: the weighted tsvector of a row of the model's table.
 
