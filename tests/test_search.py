@@ -149,6 +149,16 @@ def test_equally_relevant_matches_keep_the_list_order_on_every_page(client, make
     assert paged == expected
 
 
+def test_equally_relevant_sources_keep_their_list_order_on_every_page(client, make_source):
+    """Sources are ordered by their model's default ordering (slug), which breaks the rank's ties as the events'
+    explicit order does."""
+    slugs = [make_source(slug=f"quota-{n:02}", title="Quota report").slug for n in (7, 3, 9, 1, 5, 8, 2)]
+    paged = []
+    for page in (1, 2, 3):
+        paged += found(client, "sources", "quota", page_size=3, page=page)
+    assert paged == sorted(slugs)
+
+
 @pytest.mark.parametrize("ordering", [None, "-date"])
 def test_a_search_pages_count_comes_with_it_and_agrees_with_every_page(client, make_event, ordering):
     """A search reads its page and its count in one query (``DeepPagePaginator.read_counted``): the count and the

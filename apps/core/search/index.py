@@ -77,8 +77,9 @@ class SearchIndex:
 
     def matching(self, queryset: QuerySet, query: SearchQuery) -> QuerySet:
         """The records of ``queryset`` matching ``query``, most relevant first, then in the queryset's own order."""
-        # The list order breaks ties, so that pages stay stable and the deep-page paginator can reverse the order.
-        then = queryset.query.order_by
+        # The list order breaks ties, so that pages stay stable and the deep-page paginator can reverse the order:
+        # the queryset's own, else its model's default (a queryset ordered by Meta.ordering has no order_by).
+        then = queryset.query.order_by or (queryset.model._meta.ordering if queryset.query.default_ordering else ())
         connection = connections[queryset.db]
         quote = connection.ops.quote_name
         search, table = quote(self.table), quote(self.model._meta.db_table)
