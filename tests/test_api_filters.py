@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.core.api import filters
-from apps.events.models import Event, Statement
+from apps.events.models import Event, EventParticipant, Statement
 from apps.sources.models import Source
 from apps.treaties.models import Membership, State, Treaty
 from tests.conftest import shared_open_skies
@@ -84,6 +84,11 @@ def test_event_filters(api, open_skies, params, expected):
         ({"state": "DEU"}, 2, 1, ["german-exercise"]),
         ({"target": "DEU"}, 1, 1, ["german-exercise"]),
         ({"state": "FRA"}, 0, 0, []),
+        # Two states' filters together: the events in both (rows: the most any one of them reads).
+        ({"actor": "USA", "target": "RUS"}, 2, 1, ["us-withdrawal-notice"]),
+        ({"state": "RUS", "actor": "USA"}, 3, 2, ["open-skies-signature", "us-withdrawal-notice"]),
+        ({"state": "RUS", "target": "USA"}, 3, 0, []),
+        ({"actor": "DEU", "target": "DEU", "state": "DEU"}, 2, 1, ["german-exercise"]),
     ],
 )
 def test_a_states_events_are_the_same_however_its_keys_are_given(
@@ -100,11 +105,23 @@ def test_a_states_events_are_the_same_however_its_keys_are_given(
         body = api("/api/events/", **params)
     assert [event["slug"] for event in body["results"]] == expected
     assert body["count"] == count
-    # The count's condition is the page's (an empty list has no page query).
-    count_sql = next(query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"])
     as_array = connection.vendor == "postgresql" and rows <= inline_keys
-    assert ("= ANY('{" in count_sql) == as_array
-    assert ("IN (SELECT" in count_sql) != as_array
+    # The count's condition is the page's: one array of the keys in every state's when each state's keys fit, else
+    # a subquery for those that do not (an empty list has no page query).
+    sql = [  # the count and the page's keys, not the page's JSON read by key
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith(("SELECT COUNT(", 'SELECT "events_event"."id"')) and "CAST(" not in query["sql"]
+    ]
+    assert sql or not expected
+    for statement in sql:
+        if as_array:
+            assert statement.count("= ANY(") == 1 and "IN (SELECT" not in statement
+        else:
+            assert "IN (SELECT" in statement
+    # With only states' keys, there are as many events as distinct keys: not counted again.
+    only_states = set(params) <= {"state", "actor", "target", "ordering", "page_size"}
+    assert any("COUNT(" in statement for statement in sql) == (not (as_array and only_states))
 
 
 @pytest.mark.parametrize(
@@ -407,3 +424,20 @@ def test_the_form_class_is_built_once_and_each_request_gets_its_own_form(client,
     assert bad.status_code == 400
     assert [(error["parameter"], "nonsense" in error["message"]) for error in bad.json()["errors"]] == [("type", True)]
     assert good.status_code == 200 and [event["slug"] for event in good.json()["results"]] == ["open-skies-signature"]
+
+
+def test_the_count_is_the_number_of_keys_only_when_they_are_records_and_the_only_condition(open_skies):
+    """``known_count`` answers only for ``among``'s keys (an array: PostgreSQL) of a constrained foreign key to the
+    listed model, alone; elsewhere the database counts."""
+    russia_in = EventParticipant.objects.filter(state__code="RUS").values_list("event", flat=True)
+    events = filters.among(Event.objects.all(), russia_in)
+    known = 3 if connection.vendor == "postgresql" else None
+    assert events.count() == 3
+    assert filters.known_count(events) == known
+    assert filters.known_count(events.order_by("-slug")) == known
+    assert filters.known_count(events.filter(type="signature")) is None
+    assert filters.known_count(Event.objects.exclude(pk__in=events)) is None
+    # Keys that are not an event's foreign key (a statement's id is not an event): counted by the database.
+    not_events = filters.among(Event.objects.all(), Statement.objects.values_list("pk", flat=True))
+    assert filters.known_count(not_events) is None
+    assert filters.known_count(Event.objects.all()) is None

@@ -55,12 +55,12 @@ class EventFilterSet(FilterSet):
     def filter_state(self, queryset, name, value: State):
         # The state's participations (in the role the parameter names) from their index (state, role, event); an
         # event in which the state has two roles is listed once.
-        # Its known cost: the list order lives on the events, so the count reads all of a state's events (at a million
-        # events, a state in 10,228 of them: 14-24 ms on PostgreSQL), and a page either walks the order or sorts them
-        # (``among`` says how each database is given the keys). A copy of the order on the participants served both
-        # in about 11 ms, but every path writing participants or an event's date or slug had to keep it (it was kept
-        # by triggers, which broke the next migration on SQLite); it was removed on purpose (issue 14). Cached, this
-        # page is served like any other.
+        # Its known cost: the list order lives on the events, so with another filter the count reads all of a state's
+        # events (at a million events, a state in 10,228 of them: 14-24 ms on PostgreSQL; alone, the keys give it),
+        # and a page either walks the order or sorts them (``among`` says how each database is given the keys). A
+        # copy of the order on the participants served both in about 11 ms, but every path writing participants or an
+        # event's date or slug had to keep it (it was kept by triggers, which broke the next migration on SQLite); it
+        # was removed on purpose (issue 14). Cached, this page is served like any other.
         participations = EventParticipant.objects.filter(state=value)
         if name != "state":
             participations = participations.filter(role=ParticipantRole(name))

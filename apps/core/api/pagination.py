@@ -16,12 +16,14 @@ the forward order backwards.
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, QuerySet, Window
+from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
 from apps.core.search import index_of
 
 from .exceptions import ParameterNotFound
+from .filters import known_count
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -42,6 +44,11 @@ class DeepPagePaginator(Paginator):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.read = read or (lambda queryset: queryset)
         self.counted_rows = None
+
+    @cached_property
+    def count(self):
+        known = known_count(self.object_list)
+        return super().count if known is None else known
 
     def read_counted(self, number: int) -> None:
         """Reads page ``number`` and the count in one query (``COUNT(*) OVER ()``), for a list whose page query reads
