@@ -21,6 +21,7 @@ def params() -> dict:
 
     from apps.core.search import parse
     from apps.core.search.index import WEIGHTS
+    from apps.events.api.views import TimelineKeys, TimelinePosition
     from apps.events.models import Event, EventParticipant, Statement
     from apps.treaties.models import State, Treaty
 
@@ -31,6 +32,12 @@ def params() -> dict:
     timeline_entries = hot_count + Statement.objects.filter(treaty__slug=hot_slug).count()
     event = Event.objects.filter(treaty__slug=hot_slug).order_by("date", "slug").values_list("slug", flat=True)
     middle_event = event[hot_count // 2]
+    middle_page = max(1, -(-timeline_entries // 100) // 2)
+    # The last entry before the middle page (one key read at its offset); a one-page timeline has none, and its
+    # "middle by link" is then its first page.
+    before = (middle_page - 1) * 100
+    before_middle = TimelineKeys(Treaty.objects.get(slug=hot_slug))[before - 1 : before] if before else []
+    middle_cursor = TimelinePosition.of(before_middle[0]).encode() if before_middle else ""
     state = (
         EventParticipant.objects.values("state__code").annotate(n=Count("id")).order_by("-n", "state__code").first()
     )
@@ -42,7 +49,9 @@ def params() -> dict:
         "typical_treaty_events": typical_count,
         "event": middle_event,
         # The middle page is the most expensive: the paginator reads the nearer end of the list.
-        "middle_timeline_page": max(1, -(-timeline_entries // 100) // 2),
+        "middle_timeline_page": middle_page,
+        # The same page reached by the previous page's `next` link: a seek from the last entry before it.
+        "middle_timeline_cursor": middle_cursor,
         "state": state["state__code"],
         # Searching for a state's name finds the events it acted in, as a reader would search.
         "state_name": state_name,

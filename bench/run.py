@@ -81,6 +81,10 @@ def scenarios() -> list[Scenario]:
         # Paginated like the lists: the busiest treaty's timeline, a first and a middle page of 100.
         Scenario("treaty timeline p100", "/api/treaties/{treaty}/timeline/?page_size=100"),
         Scenario("timeline middle page", "/api/treaties/{treaty}/timeline/?page_size=100&page={middle_timeline_page}"),
+        Scenario(
+            "timeline middle by link",
+            "/api/treaties/{treaty}/timeline/?page_size=100&after={middle_timeline_cursor}",
+        ),
         Scenario("schema", "/api/schema/"),
         Scenario(
             "events treaty deep page",

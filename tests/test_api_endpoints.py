@@ -1,13 +1,16 @@
 """The read API's endpoints: lookup by natural key, representations, pagination, errors, timeline and CSV."""
 
 import csv
+import datetime
 import io
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from apps.core.api.renderers import columns
 from apps.events.api.serializers import EventSerializer
+from apps.events.api.views import TimelinePosition
 from apps.events.models import Event, EventCitation
 from tests.conftest import shared_open_skies
 
@@ -24,7 +27,7 @@ ENDPOINTS = {
 }
 
 
-def test_api_root_lists_every_endpoint(api):
+def test_api_root_lists_every_endpoint(api, db):
     """The API root links the six collections, then the other entry points (tests/test_api_links.py)."""
     root = api("/api/")
     assert list(root)[:6] == ["treaties", "states", "memberships", "events", "statements", "sources"]
@@ -250,9 +253,132 @@ def test_treaty_timeline_is_paginated_as_the_lists_are(api, open_skies):
     whole = api("/api/treaties/open-skies/timeline/")
     pages = [api("/api/treaties/open-skies/timeline/", page_size=2, page=page) for page in (1, 2, 3)]
     assert whole["count"] == pages[0]["count"] == 5
-    assert pages[0]["next"] == "http://testserver/api/treaties/open-skies/timeline/?page=2&page_size=2"
     assert pages[0]["previous"] is None and pages[2]["next"] is None
     assert [entry for page in pages for entry in page["results"]] == whole["results"]
+    # Its links are cursors, leading to the same pages.
+    assert pages[0]["next"].startswith("http://testserver/api/treaties/open-skies/timeline/?")
+    assert set(parse_qs(urlsplit(pages[0]["next"]).query)) == {"after", "page_size"}
+    assert api(pages[0]["next"])["results"] == pages[1]["results"]
+    assert api(pages[2]["previous"])["results"] == pages[1]["results"]
+    assert api(pages[1]["previous"])["results"] == pages[0]["results"]
+
+
+def entries(body: dict) -> list[tuple[str, str]]:
+    return [(entry["kind"], (entry["event"] or entry["statement"])["slug"]) for entry in body["results"]]
+
+
+def followed(api, body: dict, link: str) -> list[dict]:
+    """The pages reached from ``body`` by following ``link`` ("next" or "previous") to its end."""
+    pages = [body]
+    while pages[-1][link]:
+        pages.append(api(pages[-1][link]))
+    return pages
+
+
+@pytest.fixture
+def crowded_timeline(api, open_skies, make_event, make_statement):
+    """Open Skies' timeline with events and statements sharing a day, and undated ones of both kinds. Returns its
+    entries, in order."""
+    treaty = open_skies["treaty"]
+    day = datetime.date(2020, 5, 22)
+    for n in (1, 2):
+        make_event(slug=f"same-day-event-{n}", treaty=treaty, date=day)
+        make_statement(slug=f"same-day-statement-{n}", treaty=treaty, date=day)
+        make_event(slug=f"undated-event-{n}", treaty=treaty, date=None, date_precision="")
+        make_statement(slug=f"undated-statement-{n}", treaty=treaty, date=None, date_precision="")
+    return entries(api("/api/treaties/open-skies/timeline/", page_size=500))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_a_timeline_read_by_its_links_is_the_whole_timeline_in_order(api, crowded_timeline, size):
+    """From the first page by ``next``, and back from the last by ``previous``: every entry once, in order, however
+    the pages fall on a day shared by both kinds and on undated entries."""
+    assert len(crowded_timeline) == 13
+    assert crowded_timeline[-4:] == [
+        ("event", "undated-event-1"),
+        ("event", "undated-event-2"),
+        ("statement", "undated-statement-1"),
+        ("statement", "undated-statement-2"),
+    ]
+    forward = followed(api, api("/api/treaties/open-skies/timeline/", page_size=size), "next")
+    assert [entry for page in forward for entry in entries(page)] == crowded_timeline
+    assert all(len(entries(page)) == size for page in forward[:-1])
+    backward = followed(api, forward[-1], "previous")
+    assert [entry for page in reversed(backward) for entry in entries(page)] == crowded_timeline
+    assert {page["count"] for page in forward + backward} == {13}
+    # A page reached by cursor is the page of that number.
+    for number, page in enumerate(forward, start=1):
+        assert entries(api("/api/treaties/open-skies/timeline/", page_size=size, page=number)) == entries(page)
+
+
+def test_a_timeline_cursor_is_a_place_not_a_count(api, crowded_timeline, make_event, open_skies):
+    """Entries added before the cursor, and the cursor's own entry deleted: the next page is still what follows that
+    place (a page number would shift by the entries added before it)."""
+    first = api("/api/treaties/open-skies/timeline/", page_size=4)
+    second = api(first["next"])
+    make_event(slug="aaa-early", treaty=open_skies["treaty"], date=datetime.date(1990, 1, 1))
+    Event.objects.filter(slug=entries(first)[-1][1]).delete()
+    assert entries(api(first["next"])) == entries(second)
+    assert api(first["next"])["count"] == 13
+
+
+def test_a_timeline_cursor_beyond_either_end_is_an_empty_page_linking_back(api, crowded_timeline):
+    """No entry after the last one (nor before the first): an empty page whose one link leads back to the timeline's
+    end by page number."""
+    timeline = "/api/treaties/open-skies/timeline/"
+    after_the_last = TimelinePosition(None, "statement", "undated-statement-2").encode()
+    empty = api(timeline, page_size=5, after=after_the_last)
+    assert (empty["results"], empty["next"], empty["count"]) == ([], None, 13)
+    assert empty["previous"] == "http://testserver/api/treaties/open-skies/timeline/?page=3&page_size=5"
+    assert entries(api(empty["previous"])) == crowded_timeline[10:]
+    before_the_first = TimelinePosition(datetime.date(1992, 1, 1), "event", "open-skies-signature").encode()
+    empty = api(timeline, page_size=5, before=before_the_first)
+    assert (empty["results"], empty["previous"]) == ([], None)
+    assert entries(api(empty["next"])) == crowded_timeline[:5]
+
+
+def test_a_timeline_refuses_a_cursor_it_did_not_give_and_mixed_positions(api, crowded_timeline):
+    """A cursor is refused with a 400 naming it when it is not one the timeline gave; page, after and before exclude
+    each other."""
+    timeline = "/api/treaties/open-skies/timeline/"
+    made_up = [
+        "nonsense",
+        "2020-01-01.treaty.x",  # not a kind of entry
+        "2020-02-30.event.x",  # not a day
+        "2020-01-01.event",
+        "2020-01-01.event.",
+        "2020-01-01.event.a b",
+        "2020-01-01.event.été",  # not a slug
+        "0000-01-01.event.x",
+        "dated.event.x",
+        "..",
+    ]
+    for bad in made_up:
+        (error,) = api(timeline, expect=400, after=bad)["errors"]
+        assert (error["parameter"], error["code"]) == ("after", "invalid"), bad
+        assert "follow a page's `next` or `previous` link" in error["message"]
+    (error,) = api(timeline, expect=400, before="2020-01-01.event.a\x00b")["errors"]
+    assert error["parameter"] == "before"
+    cursor = parse_qs(urlsplit(api(timeline, page_size=2)["next"]).query)["after"][0]
+    errors = api(timeline, expect=400, page=2, after=cursor)["errors"]
+    assert {error["parameter"] for error in errors} == {"page", "after"}
+    assert errors[0]["message"] == "Give one of page, after and before, not page and after."
+    errors = api(timeline, expect=400, before=cursor, after=cursor)["errors"]
+    assert {error["parameter"] for error in errors} == {"after", "before"}
+
+
+@pytest.mark.parametrize("kind", ["event", "statement"])
+def test_a_timeline_walks_past_an_entry_with_the_longest_slug(api, open_skies, make_event, make_statement, kind):
+    """A 150-character slug (the most a slug may have) makes the longest cursor; its links are still accepted."""
+    make = make_event if kind == "event" else make_statement
+    longest = "x" * Event._meta.get_field("slug").max_length
+    make(slug=longest, treaty=open_skies["treaty"], date=datetime.date(2020, 5, 22))
+    whole = entries(api("/api/treaties/open-skies/timeline/", page_size=500))
+    assert (kind, longest) in whole
+    forward = followed(api, api("/api/treaties/open-skies/timeline/", page_size=1), "next")
+    assert [entry for page in forward for entry in entries(page)] == whole
+    backward = followed(api, forward[-1], "previous")
+    assert [entry for page in reversed(backward) for entry in entries(page)] == whole
 
 
 def test_treaty_timeline_refuses_unknown_parameters_and_pages_past_the_last(api, open_skies):
@@ -260,7 +386,7 @@ def test_treaty_timeline_refuses_unknown_parameters_and_pages_past_the_last(api,
     timeline = "/api/treaties/open-skies/timeline/"
     (unknown,) = api(timeline, expect=400, type="signature")["errors"]
     assert (unknown["parameter"], unknown["code"]) == ("type", "unknown")
-    assert unknown["message"].endswith("this endpoint accepts: page, page_size, format.")
+    assert unknown["message"].endswith("this endpoint accepts: page, page_size, after, before, format.")
     (past_the_last,) = api(timeline, expect=404, page=4, page_size=2)["errors"]
     assert past_the_last["message"] == "There is no page 4; the last page is 3 at page_size 2."
     (too_large,) = api(timeline, expect=400, page_size=501)["errors"]

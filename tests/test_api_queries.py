@@ -70,6 +70,17 @@ def test_timeline_query_count_is_fixed(client, open_skies, django_assert_num_que
     assert response.status_code == 200
 
 
+def test_a_timeline_page_by_cursor_costs_what_a_page_by_number_does(client, open_skies, django_assert_num_queries):
+    """The treaty, a count of each kind, the keys from the cursor's place (both kinds merged by the database), the
+    JSON of its events and of its statements."""
+    link = client.get("/api/treaties/open-skies/timeline/", {"page_size": 2}).json()["next"]
+    for _ in ("next", "previous"):
+        with django_assert_num_queries(VERSION_QUERIES + TIMELINE_QUERIES["treaties/open-skies/timeline"]):
+            page = client.get(link).json()
+        assert len(page["results"]) == 2
+        link = page["previous"]  # not read yet, so not cached either
+
+
 def test_filters_by_key_add_one_lookup_each(client, open_skies, django_assert_num_queries):
     """A key filter resolves its key once (so an unknown key can be refused); the rest is in the same queries, but for
     the state's event keys, read first on PostgreSQL (``apps.core.api.filters.among``)."""

@@ -323,7 +323,11 @@ def check_parameters(request, view, filterset_class, *, accepted: tuple | list =
     accepted = [*accepted, *(filterset_class.base_filters if filterset_class else [])]
     paginator = getattr(view, "paginator", None) if getattr(view, "action", "list") == "list" else None
     if paginator is not None:
-        accepted += [paginator.page_query_param, paginator.page_size_query_param]
+        accepted += [
+            paginator.page_query_param,
+            paginator.page_size_query_param,
+            *getattr(paginator, "cursor_query_params", ()),
+        ]
     accepted.append(api_settings.URL_FORMAT_OVERRIDE)
     django_request = getattr(request, "_request", request)
     not_utf8 = _not_utf8(django_request)

@@ -5,6 +5,7 @@ operation does), its 400 and 404 bodies in the shared error shape, and, on lists
 """
 
 import re
+from urllib.parse import urlsplit
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -281,7 +282,7 @@ def add_servers_and_page_examples(result, generator, request, public):
     """A ``servers`` entry, and the pagination envelope's examples as this API's own URLs.
 
     DRF's envelope documents ``next`` with ``http://api.example.org/accounts/?page=4``; each paginated component gets
-    the URLs of the first list that returns it instead (``.../api/events/?page=4``).
+    the URLs of the first list that returns it instead (``.../api/events/?page=4``), with the example's query.
     """
     base = server_url(request)
     servers = [{"url": base, "description": "This server" if request is not None else "Development"}]
@@ -302,6 +303,8 @@ def add_servers_and_page_examples(result, generator, request, public):
         done.add(name)
         component = components[name]
         url = base + re.sub(r"\{[^}]+\}", "open-skies", path)
-        component["properties"]["next"]["example"] = f"{url}?page=4"
-        component["properties"]["previous"]["example"] = f"{url}?page=2"
+        for link in ("next", "previous"):
+            # The pagination's own example query (DRF's page=4 and page=2, or a timeline's cursor).
+            example = component["properties"][link]
+            example["example"] = f"{url}?{urlsplit(example['example']).query}"
     return result
