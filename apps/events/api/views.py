@@ -122,7 +122,7 @@ class TimelineKeys:
         date, slug = map(connection.ops.quote_name, ("date", "slug"))
         # Unknown dates last on both databases; the exact reverse of that when reading from the end.
         nulls, direction = ("FIRST", " DESC") if reverse else ("LAST", "")
-        order = f"{date}{direction} NULLS {nulls}, entry{direction}, {slug}{direction}"
+        order = self._order(reverse=reverse)
         pk = self.treaty.pk
         if connection.vendor == "sqlite":
             # SQLite merges a compound SELECT by its own ORDER BY (as a subquery, it sorted all of its rows).
@@ -146,7 +146,7 @@ class TimelineKeys:
         seek in each kind's (treaty, date, slug, id) index, whatever the depth, where a page number walks every entry
         before it (at a million events, the middle of a 74,000-entry timeline: see the benchmark's cursor page)."""
         date, slug = map(connection.ops.quote_name, ("date", "slug"))
-        nulls, direction, beyond = ("FIRST", " DESC", "<") if reverse else ("LAST", "", ">")
+        direction, beyond = (" DESC", "<") if reverse else ("", ">")
         day = connection.ops.adapt_datefield_value(position.date)
         parts, params = [], []
         for kind in self.models:
@@ -175,9 +175,17 @@ class TimelineKeys:
                 params += [self.treaty.pk, *condition[1], limit]
         if not parts:
             return []
-        order = f"{date}{direction} NULLS {nulls}, entry{direction}, {slug}{direction}"
         union = " UNION ALL ".join(parts)
-        return self._keys(f"SELECT * FROM ({union}) AS seek ORDER BY {order} LIMIT %s", [*params, limit])
+        return self._keys(
+            f"SELECT * FROM ({union}) AS seek ORDER BY {self._order(reverse=reverse)} LIMIT %s", [*params, limit]
+        )
+
+    @staticmethod
+    def _order(*, reverse: bool) -> str:
+        """The timeline's order over its merged keys (date, unknown last; entry; slug), or its exact reverse."""
+        date, slug = map(connection.ops.quote_name, ("date", "slug"))
+        nulls, direction = ("FIRST", " DESC") if reverse else ("LAST", "")
+        return f"{date}{direction} NULLS {nulls}, entry{direction}, {slug}{direction}"
 
     def _branch(self, kind: TimelineEntryKind) -> str:
         """A kind's id, date, slug and entry (its kind) under those names, of the treaty."""
@@ -265,25 +273,22 @@ class TimelinePagination(PageNumberPagination):
         else:
             # Nothing beyond the cursor: the link back is the far end of the timeline, by page number.
             last_page = max(1, -(-self.count // size))
-            self.next_link = None if not reverse else self.page_link(1)
-            self.previous_link = self.page_link(last_page) if not reverse and self.count else None
+            self.next_link = None if not reverse else self.link(self.page_query_param, 1)
+            self.previous_link = self.link(self.page_query_param, last_page) if not reverse and self.count else None
         return keys
 
     def links(self, keys: list[dict], *, has_previous: bool, has_next: bool) -> None:
-        self.next_link = self.cursor_link("after", keys[-1]) if has_next and keys else None
-        self.previous_link = self.cursor_link("before", keys[0]) if has_previous and keys else None
+        self.next_link = self.link("after", TimelinePosition.of(keys[-1]).encode()) if has_next and keys else None
+        self.previous_link = (
+            self.link("before", TimelinePosition.of(keys[0]).encode()) if has_previous and keys else None
+        )
 
-    def cursor_link(self, name: str, key: dict) -> str:
+    def link(self, name: str, value) -> str:
+        """This request's URL at another place: ``name`` (page, after or before) set to ``value``, the others gone."""
         url = self.request.build_absolute_uri()
         for other in (self.page_query_param, *self.cursor_query_params):
             url = remove_query_param(url, other)
-        return replace_query_param(url, name, TimelinePosition.of(key).encode())
-
-    def page_link(self, number: int) -> str:
-        url = self.request.build_absolute_uri()
-        for other in self.cursor_query_params:
-            url = remove_query_param(url, other)
-        return replace_query_param(url, self.page_query_param, number)
+        return replace_query_param(url, name, value)
 
     def get_next_link(self):
         return self.next_link
