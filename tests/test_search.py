@@ -8,12 +8,16 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.core.search import SearchSyntaxError, parse
+from apps.events.models import Event, Statement
+from apps.sources.models import Source
+from tests.conftest import new_event, new_source, new_statement
 
 
 def found(client, resource: str, q: str, **params) -> list[str]:
@@ -205,6 +209,118 @@ def test_only_a_full_text_search_reads_its_count_with_its_page(client, make_even
         past = client.get("/api/events/", {"q": "quota", "page": page})
         assert past.status_code == 404, past.content[:300]
         assert past.json()["detail"] == f"There is no page {page}; the last page is 1 at page_size 50."
+
+
+# --- a search alone, from its search table -------------------------------------------------------------------------
+
+DATES = [None, datetime.date(2020, 1, 1), datetime.date(2020, 1, 2), datetime.date(2021, 6, 1)]
+WORDS = ["quota", "flight", "quota flight", "flight flight quota", "other"]
+
+
+ORDERS = {
+    "list": None,  # the list's own: DATE_ORDER for events and statements, Meta.ordering for sources
+    "descending": [F("date").desc(nulls_last=True), "-slug"],
+    "by name": ["-date", "slug"],
+}
+
+
+def read_both_ways(model, q: str, bottom: int, top: int, order: str = "list"):
+    """A page of a search and its count as the list's search gives them, read from the search table alone
+    (``ranked_keys``) and through the records' table."""
+    from apps.events.api.views import DATE_ORDER
+
+    listed = model.objects.order_by(*DATE_ORDER) if model is not Source else model.objects.all()
+    if ORDERS[order] and model is not Source:
+        listed = model.objects.order_by(*ORDERS[order])
+    searched = model.search_index.matching(listed, parse(q))
+    alone = model.search_index.ranked_keys(searched, bottom, top)
+    count = searched.count()
+    return alone, [(key, count) for key in searched.values_list("pk", flat=True)[bottom:top]]
+
+
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    records=st.lists(
+        st.tuples(st.sampled_from(DATES), st.sampled_from(WORDS), st.sampled_from(WORDS)), min_size=1, max_size=9
+    ),
+    q=st.sampled_from(["quota", "flight", "quota flight", "quota OR flight", "flight -quota", "flig*"]),
+    page=st.integers(min_value=0, max_value=3),
+    order=st.sampled_from(list(ORDERS)),
+)
+def test_a_search_read_from_its_search_table_alone_is_the_search_through_the_records(db, records, q, page, order):
+    """On PostgreSQL a search with no other condition is ranked, ordered and counted in its search table, from its
+    copies of the records' list-order columns: the same keys in the same order, the same count, on every page, with
+    ties of rank and of date (unknown dates last). SQLite reads every search through the records' table."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        for n, (date, title, description) in enumerate(records):
+            dated = {"date": date, "date_precision": "day" if date else ""}
+            new_event(cite=False, slug=f"e-{n}", title=title, description=description, **dated)
+            new_statement(cite=False, slug=f"s-{n}", speaker=title, text=description, **dated)
+            new_source(slug=f"r-{(n * 7) % 10}-{n}", title=title, author=description)
+        for model in (Event, Statement, Source):
+            alone, joined = read_both_ways(model, q, page * 2, page * 2 + 2, order)
+            if connection.vendor == "postgresql":
+                assert alone == joined, (model, records, q, page, order)
+                # Any other condition is the records' table's to apply.
+                narrowed = model.search_index.matching(model.objects.filter(slug__gt="e-1"), parse(q))
+                assert model.search_index.ranked_keys(narrowed, 0, 10) is None
+            else:
+                assert alone is None
+        transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize(
+    ("params", "alone"),
+    [
+        ({}, True),
+        ({"page": 2, "page_size": 1}, True),
+        ({"type": "meeting"}, False),
+        ({"date_after": "2000-01-01"}, False),
+        ({"ordering": "-date"}, False),
+    ],
+)
+def test_only_a_search_with_no_other_condition_is_read_from_its_search_table_alone(client, make_event, params, alone):
+    """Another filter, or an order other than relevance then the list order, is read through the records' table."""
+    for n in range(3):
+        make_event(slug=f"quota-{n}", title="Quota", type="meeting")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/events/", {"q": "quota", **params})
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
+    counted = [query["sql"] for query in captured.captured_queries if "OVER ()" in query["sql"]]
+    if connection.vendor != "postgresql":
+        assert counted == []
+        return
+    (sql,) = counted
+    assert sql.startswith('SELECT "id", COUNT(*) OVER () FROM "events_event_search" WHERE') is alone, sql
+    assert ('"events_event"' in sql) is not alone, sql
+
+
+def test_a_changed_date_reorders_a_search_at_once(client, curator_api, write, open_skies):
+    """The search table's copy of the date is rewritten with the record, by every write path (``copies_hold_the_
+    tables`` in test_search_index.py holds each path to it): equally relevant matches follow the new date."""
+    source = open_skies["sources"]["tass"].slug
+    slugs = []
+    for n, date in enumerate(["2020-01-01", "2020-02-01"]):
+        body = {"slug": f"quota-{n}", "type": "meeting", "title": "Quota talks", "date": date}
+        body["date_precision"] = "day"
+        body["citations"] = [{"source": source, "quote": "Quota talks began."}]
+        slugs.append(write(curator_api, "post", "/api/events/", body, expect=201))
+    assert found(client, "events", "quota") == ["quota-0", "quota-1"]
+    url = "/api/events/quota-0/"
+    write(
+        curator_api, "patch", url, {"date": "2020-03-01", "date_precision": "day"}, expect=200, etag=slugs[0]["ETag"]
+    )
+    for alias in django_settings.CACHES:
+        caches[alias].clear()
+    assert found(client, "events", "quota") == ["quota-1", "quota-0"]
 
 
 # --- what is refused ------------------------------------------------------------------------------------------------

@@ -38,9 +38,14 @@ def copies_hold_the_tables() -> None:
         for index in search_indexes():
             table = index.model._meta.db_table
             if connection.vendor == "postgresql":
+                # The vector, and the copies of the list-order columns that a search alone is ordered by.
+                copies = "".join(
+                    f' OR s."{field.column}" IS DISTINCT FROM "{table}"."{field.column}"'
+                    for field in index.order_fields()
+                )
                 cursor.execute(
                     f'SELECT count(*) FROM "{index.table}" s FULL JOIN "{table}" ON s.id = "{table}".id '
-                    f"WHERE s.vector IS DISTINCT FROM ({index.vector_sql()})"
+                    f"WHERE s.vector IS DISTINCT FROM ({index.vector_sql()}){copies}"
                 )
                 assert cursor.fetchone() == (0,), index.table
                 continue

@@ -59,8 +59,11 @@ class DeepPagePaginator(Paginator):
         bottom = (number - 1) * self.per_page
         if bottom >= MAX_OFFSET:
             return
-        counted = self.object_list.annotate(matches_in_all=Window(Count("*")))
-        pairs = list(counted.values_list("pk", "matches_in_all")[bottom : bottom + self.per_page])
+        # A search with no other condition is read from its search table alone (``SearchIndex.ranked_keys``).
+        pairs = index_of(self.object_list.model).ranked_keys(self.object_list, bottom, bottom + self.per_page)
+        if pairs is None:
+            counted = self.object_list.annotate(matches_in_all=Window(Count("*")))
+            pairs = list(counted.values_list("pk", "matches_in_all")[bottom : bottom + self.per_page])
         if not pairs:
             return
         self.count = pairs[0][1]

@@ -8,7 +8,9 @@ table (``<table>_search``) keyed by the record's id, holding what the search rea
   search configuration of English stems without stop words and without accents, ``treatyapi_search``), under a GIN
   index; a search is ``vector @@ query``, ranked by ``ts_rank``. The vector is stored rather than computed from an
   expression index because ranking needs it for every match: computing it cost about 110 µs a record (60 ms for
-  540 matches at 100,000 events).
+  540 matches at 100,000 events). Beside it, the record's list-order columns (the model's ``Meta.ordering``), so
+  that a search with no other condition is ranked, ordered and counted in the search table alone
+  (``ranked_keys``): at 1,000,000 events, a word in 5,100 of them, 22 ms with a join to the events, 10 ms without.
 - **SQLite**: an FTS5 table (Porter stems, accents removed) holding a copy of the fields, ranked by ``bm25`` with the
   same weights per column.
 
@@ -23,8 +25,9 @@ import hashlib
 
 from django.apps import apps
 from django.db import connections
-from django.db.models import FloatField, QuerySet
+from django.db.models import F, FloatField, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import ExtraWhere
 
 from .query import SearchQuery
 
@@ -85,10 +88,10 @@ class SearchIndex:
         search, table = quote(self.table), quote(self.model._meta.db_table)
         key = quote(self.model._meta.pk.column)
         if connection.vendor == "postgresql":
-            terms = f"to_tsquery('{CONFIGURATION}', %s)"
-            joined, match = f"{search}.{quote('id')} = {table}.{key}", f"{search}.{quote('vector')} @@ {terms}"
-            rank = RawSQL(f"ts_rank({search}.{quote('vector')}, {terms})", [query.tsquery()], FloatField()).desc()
+            joined = f"{search}.{quote('id')} = {table}.{key}"
+            match, rank = self._match_sql(search), self._rank_sql(search)
             params = [query.tsquery()]
+            rank = RawSQL(rank, params, FloatField()).desc()
         elif connection.vendor == "sqlite":
             joined, match = f"{search}.rowid = {table}.{key}", f"{search} MATCH %s"
             weights = ", ".join(str(WEIGHTS[weight]) for weight in self.weights.values())
@@ -100,6 +103,76 @@ class SearchIndex:
         # A join: ranking reads the search table's row of each match. Django's ORM has no join to a table it does
         # not model but extra(); this is its one use.
         return queryset.extra(tables=[self.table], where=[joined, match], params=params).order_by(rank, *then)
+
+    @staticmethod
+    def _match_sql(search: str) -> str:
+        return f"{search}.\"vector\" @@ to_tsquery('{CONFIGURATION}', %s)"
+
+    @staticmethod
+    def _rank_sql(search: str) -> str:
+        return f"ts_rank({search}.\"vector\", to_tsquery('{CONFIGURATION}', %s))"
+
+    def ranked_keys(self, queryset: QuerySet, bottom: int, top: int) -> list[tuple] | None:
+        """PostgreSQL: the keys of a page of ``queryset`` (its matches ``bottom`` to ``top``) with the number of all
+        its matches, read from the search table alone; None unless ``queryset`` is ``matching``'s search of the
+        model's records with no other condition and a tie order of the columns the search table copies.
+
+        Read through the records' table, every match is joined to its record for the tie order (date, slug), though
+        a page needs a hundred: at 1,000,000 events, a word in 5,100 of them, 22 ms against 10 ms here."""
+        query = queryset.query
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql" or query.combinator or query.distinct or query.extra or query.annotations:
+            return None
+        search = connection.ops.quote_name(self.table)
+        children = query.where.children
+        if query.extra_tables != (self.table,) or query.is_sliced or len(children) != 1 or query.where.negated:
+            return None
+        (condition,) = children
+        if not isinstance(condition, ExtraWhere) or condition.sqls[1:] != [self._match_sql(search)]:
+            return None
+        rank, *then = query.order_by
+        terms = condition.params
+        if not (isinstance(rank, OrderBy) and rank.descending and isinstance(rank.expression, RawSQL)):
+            return None
+        if (rank.expression.sql, list(rank.expression.params)) != (self._rank_sql(search), terms):
+            return None
+        order = self._copied_order(then, connection)
+        if order is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT "id", COUNT(*) OVER () FROM {search} WHERE {self._match_sql(search)} '
+                f"ORDER BY {self._rank_sql(search)} DESC, {order} LIMIT %s OFFSET %s",
+                [*terms, *terms, top - bottom, bottom],
+            )
+            return cursor.fetchall()
+
+    def _copied_order(self, then, connection) -> str | None:
+        """``then`` (a queryset's order_by after the rank) as SQL over the search table's copies, None when it names
+        anything else. Written as Django writes it: a name alone leaves nulls where the database puts them."""
+        copied = {field.name: field.column for field in self.order_fields()} | {"pk": "id", "id": "id"}
+        quote = connection.ops.quote_name
+        terms = []
+        for item in then:
+            if isinstance(item, str):
+                name, descending, nulls = item.lstrip("-"), item.startswith("-"), ""
+            elif isinstance(item, OrderBy) and type(item.expression) is F:
+                name, descending = item.expression.name, item.descending
+                nulls = " NULLS FIRST" if item.nulls_first else " NULLS LAST" if item.nulls_last else ""
+            else:
+                return None
+            if name not in copied:
+                return None
+            terms.append(f"{quote(copied[name])} {'DESC' if descending else 'ASC'}{nulls}")
+        # Ties left after the order's columns fall in whatever order the database finds them, as on the records.
+        return ", ".join(terms) if terms else None
+
+    def order_fields(self) -> list:
+        """The model's own list-order columns (``Meta.ordering``), which the PostgreSQL search table copies: a
+        relation is left out (Django orders it by the related model's ordering, through a join)."""
+        names = [name.lstrip("-") for name in self.model._meta.ordering if isinstance(name, str)]
+        fields = [self.model._meta.get_field(name) for name in names if name != "pk" and "__" not in name]
+        return [field for field in fields if not field.is_relation]
 
     def matched(self, queryset: QuerySet) -> bool:
         """Whether ``matching`` was applied to ``queryset`` (it joins the search table), whatever came after."""
@@ -120,37 +193,45 @@ class SearchIndex:
 
     # --- the search table ---------------------------------------------------------------------------------------
 
-    def create_sql(self, vendor: str) -> list[str]:
+    def create_sql(self, connection) -> list[str]:
         """The empty search table."""
-        if vendor == "postgresql":
-            return [f'CREATE TABLE "{self.table}" ("id" bigint PRIMARY KEY, "vector" tsvector NOT NULL)']
+        if connection.vendor == "postgresql":
+            copies = "".join(f", {self._column_sql(field, connection)}" for field in self.order_fields())
+            return [f'CREATE TABLE "{self.table}" ("id" bigint PRIMARY KEY, "vector" tsvector NOT NULL{copies})']
         columns = ", ".join(f'"{column}"' for column in self.columns)
         return [f"CREATE VIRTUAL TABLE \"{self.table}\" USING fts5({columns}, tokenize = '{FTS5_TOKENIZER}')"]
 
-    def finish_sql(self, vendor: str) -> list[str]:
+    @staticmethod
+    def _column_sql(field, connection) -> str:
+        """A copied column, of its field's type and collation, so that it sorts as the field does."""
+        quote = connection.ops.quote_name
+        collation = f" COLLATE {quote(field.db_collation)}" if getattr(field, "db_collation", None) else ""
+        return f"{quote(field.column)} {field.db_type(connection)}{collation}"
+
+    def finish_sql(self, connection) -> list[str]:
         """PostgreSQL: what follows filling the table (a GIN index is built faster in one pass than row by row), and
         the declaration it was built from, kept as the table's comment."""
-        if vendor != "postgresql":
+        if connection.vendor != "postgresql":
             return []
         return [
             f'CREATE INDEX "{self.table}_vector" ON "{self.table}" USING gin ("vector")',
-            f"COMMENT ON TABLE \"{self.table}\" IS '{self.signature()}'",
+            f"COMMENT ON TABLE \"{self.table}\" IS '{self.signature(connection)}'",
         ]
 
-    def signature(self) -> str:
+    def signature(self, connection) -> str:
         """What a PostgreSQL search table is built from (SQLite keeps its CREATE statement, which says it)."""
-        built_from = "\n".join([*CONFIGURATION_SQL, *self.create_sql("postgresql"), self.vector_sql()])
+        built_from = "\n".join([*CONFIGURATION_SQL, *self.create_sql(connection), self.vector_sql()])
         return "treatyapi search " + hashlib.sha256(built_from.encode()).hexdigest()
 
-    def is_current(self, cursor, vendor: str) -> bool:
+    def is_current(self, cursor, connection) -> bool:
         """Whether the search table exists, was built from this declaration, and holds a row per record."""
-        if vendor == "postgresql":
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [f'"{self.table}"'])
-            if cursor.fetchone()[0] != self.signature():
+            if cursor.fetchone()[0] != self.signature(connection):
                 return False
         else:
             cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [self.table])
-            if cursor.fetchone() != (self.create_sql(vendor)[0],):
+            if cursor.fetchone() != (self.create_sql(connection)[0],):
                 return False
         # A flushed or truncated table (tests, a restore) leaves the copy behind.
         cursor.execute(
@@ -174,7 +255,9 @@ class SearchIndex:
             )
             where = f' WHERE "{key}" IN ({marks})'
         if vendor == "postgresql":
-            into, values = '("id", "vector")', self.vector_sql()
+            copies = [f'"{field.column}"' for field in self.order_fields()]
+            into = "(" + ", ".join(['"id"', '"vector"', *copies]) + ")"
+            values = ", ".join([self.vector_sql(), *copies])
         else:
             into = "(rowid, " + ", ".join(f'"{column}"' for column in self.columns) + ")"
             values = ", ".join(f'"{column}"' for column in self.columns)

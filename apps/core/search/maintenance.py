@@ -34,19 +34,19 @@ def rebuild_indexes(using: str = "default") -> None:
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
         for index in search_indexes():
-            build(index, cursor, connection.vendor)
+            build(index, cursor, connection)
         bump_data_version(using)
 
 
-def build(index, cursor, vendor: str) -> None:
+def build(index, cursor, connection) -> None:
     """The search table dropped, created, filled, then (PostgreSQL) indexed."""
-    if vendor == "postgresql":
+    if connection.vendor == "postgresql":
         ensure_configuration(cursor)
     cursor.execute(index.drop_sql())
-    for statement in index.create_sql(vendor):
+    for statement in index.create_sql(connection):
         cursor.execute(statement)
-    index.copy_rows(cursor, vendor)
-    for statement in index.finish_sql(vendor):
+    index.copy_rows(cursor, connection.vendor)
+    for statement in index.finish_sql(connection):
         cursor.execute(statement)
 
 
@@ -56,7 +56,6 @@ def sync_indexes(using: str = "default", *, verbosity: int = 1, stdout=None) -> 
     Indexes of tables (or searched columns) that the database does not have yet are left for a later migrate.
     """
     connection = connections[using]
-    vendor = connection.vendor
     built = []
     with transaction.atomic(using=using), connection.cursor() as cursor:
         tables = set(connection.introspection.table_names(cursor))
@@ -69,8 +68,8 @@ def sync_indexes(using: str = "default", *, verbosity: int = 1, stdout=None) -> 
             present = {column[0] for column in cursor.description}
             if not set(index.columns) <= present:
                 continue
-            if not index.is_current(cursor, vendor):
-                build(index, cursor, vendor)
+            if not index.is_current(cursor, connection):
+                build(index, cursor, connection)
                 built.append(index.table)
         # A migrate that stops before the data version's table exists has no page cached under it either.
         if built and DataVersion._meta.db_table in tables:
