@@ -24,7 +24,7 @@ added to the declaration, and the next ``migrate`` rebuilds the table.
 import hashlib
 
 from django.apps import apps
-from django.db import connections
+from django.db import ProgrammingError, connections
 from django.db.models import F, FloatField, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import ExtraWhere
@@ -46,6 +46,7 @@ CONFIGURATION_SQL = [
     "WITH unaccent, treatyapi_english_stem",
 ]
 FTS5_TOKENIZER = "porter unicode61 remove_diacritics 2"
+UNDEFINED_COLUMN = "42703"  # PostgreSQL's SQLSTATE
 
 
 class SearchIndex:
@@ -130,22 +131,42 @@ class SearchIndex:
         (condition,) = children
         if not isinstance(condition, ExtraWhere) or condition.sqls[1:] != [self._match_sql(search)]:
             return None
+        if not query.order_by:
+            return None
         rank, *then = query.order_by
         terms = condition.params
         if not (isinstance(rank, OrderBy) and rank.descending and isinstance(rank.expression, RawSQL)):
             return None
         if (rank.expression.sql, list(rank.expression.params)) != (self._rank_sql(search), terms):
             return None
-        order = self._copied_order(then, connection)
-        if order is None:
+        order, witness = self._copied_order(then, connection), self._witness()
+        if order is None or witness is None:
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT "id", COUNT(*) OVER () FROM {search} WHERE {self._match_sql(search)} '
-                f"ORDER BY {self._rank_sql(search)} DESC, {order} LIMIT %s OFFSET %s",
-                [*terms, *terms, top - bottom, bottom],
-            )
-            return cursor.fetchall()
+        sql = (
+            f'SELECT "id", COUNT(*) OVER (), COUNT(*) FILTER (WHERE "{witness.column}" IS NULL) OVER () '
+            f"FROM {search} WHERE {self._match_sql(search)} "
+            f"ORDER BY {self._rank_sql(search)} DESC, {order} LIMIT %s OFFSET %s"
+        )
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*terms, *terms, top - bottom, bottom])
+                rows = cursor.fetchall()
+        except ProgrammingError as error:
+            # A table built from an earlier declaration lacks a copy (code serving before its migrate, which
+            # rebuilds the table): the records' table answers until then. Inside a transaction the error stands.
+            if connection.in_atomic_block or getattr(error.__cause__, "sqlstate", None) != UNDEFINED_COLUMN:
+                raise
+            return None
+        # A row without its copies (written by code from before them, e.g. a worker still running the earlier
+        # release after migrate) would sort as undated: the records' table answers until migrate rewrites it.
+        if rows and rows[0][2]:
+            return None
+        return [(key, count) for key, count, _ in rows]
+
+    def _witness(self):
+        """A copied field that is never null on the records, so that a null copy marks a row written without its
+        copies; None when there is none (then no search is read from the search table alone)."""
+        return next((field for field in self.order_fields() if not field.null), None)
 
     def _copied_order(self, then, connection) -> str | None:
         """``then`` (a queryset's order_by after the rank) as SQL over the search table's copies, None when it names
@@ -229,6 +250,12 @@ class SearchIndex:
             cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')", [f'"{self.table}"'])
             if cursor.fetchone()[0] != self.signature(connection):
                 return False
+            witness = self._witness()
+            if witness is not None:
+                # Rows written without their copies (see ranked_keys) are rewritten.
+                cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{self.table}" WHERE "{witness.column}" IS NULL)')
+                if cursor.fetchone()[0]:
+                    return False
         else:
             cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [self.table])
             if cursor.fetchone() != (self.create_sql(connection)[0],):
