@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.core.search import SearchSyntaxError, parse
+from apps.events.api.views import DATE_ORDER
 from apps.events.models import Event, Statement
 from apps.sources.models import Source
 from tests.conftest import new_event, new_source, new_statement
@@ -227,8 +228,6 @@ ORDERS = {
 def read_both_ways(model, q: str, bottom: int, top: int, order: str = "list"):
     """A page of a search and its count as the list's search gives them, read from the search table alone
     (``ranked_keys``) and through the records' table."""
-    from apps.events.api.views import DATE_ORDER
-
     listed = model.objects.order_by(*DATE_ORDER) if model is not Source else model.objects.all()
     if ORDERS[order] and model is not Source:
         listed = model.objects.order_by(*ORDERS[order])
@@ -256,8 +255,6 @@ def test_a_search_read_from_its_search_table_alone_is_the_search_through_the_rec
     """On PostgreSQL a search with no other condition is ranked, ordered and counted in its search table, from its
     copies of the records' list-order columns: the same keys in the same order, the same count, on every page, with
     ties of rank and of date (unknown dates last). SQLite reads every search through the records' table."""
-    from django.db import transaction
-
     with transaction.atomic():
         for n, (date, title, description) in enumerate(records):
             dated = {"date": date, "date_precision": "day" if date else ""}
@@ -278,8 +275,6 @@ def test_a_search_read_from_its_search_table_alone_is_the_search_through_the_rec
 
 def test_a_search_without_an_order_is_not_read_from_its_search_table_alone(db):
     """No order to copy (a queryset whose order was cleared): the records' table answers."""
-    from apps.events.api.views import DATE_ORDER
-
     searched = Event.search_index.matching(Event.objects.order_by(*DATE_ORDER), parse("quota")).order_by()
     assert Event.search_index.ranked_keys(searched, 0, 10) is None
 

@@ -171,7 +171,8 @@ class SearchIndex:
     def _copied_order(self, then, connection) -> str | None:
         """``then`` (a queryset's order_by after the rank) as SQL over the search table's copies, None when it names
         anything else. Written as Django writes it: a name alone leaves nulls where the database puts them."""
-        copied = {field.name: field.column for field in self.order_fields()} | {"pk": "id", "id": "id"}
+        key = {"pk": "id", self.model._meta.pk.name: "id"}  # the search table's key column
+        copied = {field.name: field.column for field in self.order_fields()} | key
         quote = connection.ops.quote_name
         terms = []
         for item in then:
